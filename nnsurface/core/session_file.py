@@ -136,27 +136,32 @@ def _parse_json(text: str) -> Any:
     """json.loads, with NaN/Infinity kept as markers and the count of numbers bounded while parsing."""
     if not text.strip():
         raise _Invalid(DOCUMENT_FIELD, "the file is empty")
-    count = 0
-
-    def counted(convert):
-        def parse(literal: str):
-            nonlocal count
-            count += 1
-            if count > MAX_NUMBERS:
-                raise _TooManyNumbers
-            return convert(literal)
-
-        return parse
 
     # Integers of more than 20 digits are read as floats: Python refuses to convert over 4300 digits,
     # and a huge integer then fails as "too large" at its own field instead of breaking the parser.
     def integer(literal: str) -> int | float:
         return int(literal) if len(literal) <= 20 else float(literal)
 
+    parse_int, parse_float = integer, float
+    # Every number follows "[", "," or ":", so this bounds their count; only a text that might exceed
+    # the limit pays for counting while parsing, which stops a hostile file early.
+    if text.count(",") + text.count("[") + text.count(":") + 1 > MAX_NUMBERS:
+        count = 0
+
+        def counted(convert):
+            def parse(literal: str):
+                nonlocal count
+                count += 1
+                if count > MAX_NUMBERS:
+                    raise _TooManyNumbers
+                return convert(literal)
+
+            return parse
+
+        parse_int, parse_float = counted(integer), counted(float)
+
     try:
-        return json.loads(
-            text, parse_int=counted(integer), parse_float=counted(float), parse_constant=_NonFinite
-        )
+        return json.loads(text, parse_int=parse_int, parse_float=parse_float, parse_constant=_NonFinite)
     except _TooManyNumbers:
         problem = f"more than {MAX_NUMBERS:,} numbers (the most a session may hold)"
         raise _Invalid(DOCUMENT_FIELD, problem) from None
@@ -239,7 +244,13 @@ def _matrix(value: Any, path: str, rows: int, why: str, last: bool) -> np.ndarra
             raise _Invalid(f"{path}[{r}]", f"expected a row of numbers, got {_describe(row)}")
         if len(row) != cols:
             raise _Invalid(f"{path}[{r}]", f"expected {_count(cols, 'number')} ({cols_why}), got {len(row)}")
-    return np.stack([_numbers(row, f"{path}[{r}]") for r, row in enumerate(value)])
+    if all(_is_number(x) for row in value for x in row):  # the common case, in bulk
+        arr = np.array(value, dtype=np.float64)
+        if np.isfinite(arr).all():
+            return arr
+    for r, row in enumerate(value):  # name the first entry that is not a finite number
+        _numbers(row, f"{path}[{r}]")
+    raise AssertionError("unreachable: some entry failed the bulk check")  # pragma: no cover
 
 
 def _vector(value: Any, path: str, size: int, why: str) -> np.ndarray:
@@ -255,7 +266,7 @@ def _numbers(values: list, path: str) -> np.ndarray:
 
     The common case is checked in bulk; the per-entry walk only runs to name the culprit.
     """
-    if all(type(x) is float or type(x) is int for x in values):  # `is`, not isinstance: no bools
+    if all(_is_number(x) for x in values):
         arr = np.array(values, dtype=np.float64)  # ints have ≤ 20 digits (see _parse_json): no overflow
         if np.isfinite(arr).all():
             return arr
@@ -267,7 +278,7 @@ def _numbers(values: list, path: str) -> np.ndarray:
 def _number(value: Any, path: str) -> float:
     if isinstance(value, _NonFinite):
         raise _Invalid(path, f"{value.literal} is not allowed (numbers must be finite)")
-    if not (type(value) is float or type(value) is int):
+    if not _is_number(value):
         raise _Invalid(path, f"expected a number, got {_describe(value)}")
     x = float(value)
     if not math.isfinite(x):
@@ -446,6 +457,10 @@ def _known_keys(obj: dict, path: str, known: tuple[str, ...]) -> None:
             hint = difflib.get_close_matches(key, known, n=1)
             guess = f"; did you mean {hint[0]!r}?" if hint else ""
             raise _Invalid(_join(path, key), f"unknown key (expected {', '.join(known)}){guess}")
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) is float or type(value) is int  # `is`, not isinstance: JSON true is no number
 
 
 def _is_int(value: Any) -> bool:
