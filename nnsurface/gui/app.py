@@ -1,0 +1,133 @@
+"""Starting and stopping the desktop app: GL format, QApplication, the window, screenshot and self-test modes.
+
+GL widgets are closed and deleted explicitly before the interpreter exits: left to the garbage
+collector after QApplication is gone, pyqtgraph's GL buffers can abort the process ("none_dealloc").
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QPoint, QTimer
+from PySide6.QtGui import QIcon, QImage, QPainter, QSurfaceFormat
+from PySide6.QtWidgets import QApplication
+
+from nnsurface import paths
+from nnsurface.core.grid import evaluate_grid
+from nnsurface.core.session_file import SessionError, load_session
+from nnsurface.gui.main_window import MainWindow
+
+SETTLE_MS = 150  # time for layouts and the first GL frames before a screenshot
+
+
+def default_surface_format(samples: int = 0) -> QSurfaceFormat:
+    """Depth buffer for the 3-D view (and optional multisampling, slow on software GL)."""
+    fmt = QSurfaceFormat()
+    fmt.setDepthBufferSize(24)
+    fmt.setSamples(samples)
+    return fmt
+
+
+def application(samples: int = 0) -> QApplication:
+    """The QApplication, created with the default GL format set first (Qt requires that order)."""
+    existing = QApplication.instance()
+    if existing is not None:
+        return existing
+    QSurfaceFormat.setDefaultFormat(default_surface_format(samples))
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("nnsurface")
+    app.setOrganizationName("nnsurface")
+    app.setStyle("Fusion")
+    icon = paths.icon_path(256)
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def settle(ms: int = SETTLE_MS) -> None:
+    """Run the event loop for `ms` so pending results, layouts and paints happen."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def grab(window: MainWindow) -> QImage:
+    """The whole window as shown, after pending results are drawn.
+
+    QWidget.grab leaves out what the GL view paints with QPainter (its axis labels), so the view's own
+    framebuffer is drawn over its place in the window's image.
+    """
+    window.model.flush()
+    settle()
+    image = window.grab().toImage()
+    view = window.surface_view.gl
+    frame = view.grabFramebuffer()
+    frame.setDevicePixelRatio(image.devicePixelRatio())
+    painter = QPainter(image)
+    painter.drawImage(view.mapTo(window, QPoint(0, 0)), frame)
+    painter.end()
+    return image
+
+
+def close_window(window: MainWindow) -> None:
+    """Close the window (its GL items are released in closeEvent) and delete it now."""
+    window.close()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def check_edit_reaches_screen(window: MainWindow) -> list[str]:
+    """Edit one weight as the editor would and check the view follows; returns the problems found."""
+    problems = []
+    before = grab(window)
+    spin = window.weight_editor.spinbox("w-L1-0-0")
+    spin.setValue(spin.value() + 0.5)
+    result = window.model.flush()
+    expected = evaluate_grid(
+        result.session.network, result.session.view.extent, result.session.view.resolution
+    )
+    if not np.array_equal(window.surface_view.surface.heights(), expected.z):
+        problems.append("surface heights differ from the core's grid after an edit")
+    after = window.surface_view.gl.grabFramebuffer()
+    pixels = np.frombuffer(after.constBits(), dtype=np.uint8)
+    if pixels.min() == pixels.max():
+        problems.append("the 3-D view rendered a blank frame")
+    if after == before:
+        problems.append("the window did not change after an edit")
+    return problems
+
+
+def run(
+    session_path: str | None = None,
+    screenshot: str | None = None,
+    self_test: bool = False,
+    size: tuple[int, int] | None = None,
+) -> int:
+    """The desktop app. `screenshot`: render once, save the PNG and exit; `self_test`: exit 0 if an
+    edit reaches the screen correctly, else 1. Exit 2 for a session file that cannot be loaded."""
+    app = application(samples=4 if screenshot else 0)
+    try:
+        session = load_session(session_path) if session_path else None
+    except SessionError as exc:
+        print(f"nnsurface: {exc}", file=sys.stderr)
+        return 2
+    window = MainWindow(session)
+    if size is not None:
+        window.resize(*size)
+    window.show()
+    try:
+        if screenshot:
+            if not grab(window).save(screenshot):
+                print(f"nnsurface: {screenshot}: cannot write the screenshot", file=sys.stderr)
+                return 2
+            return 0
+        if self_test:
+            problems = check_edit_reaches_screen(window)
+            for p in problems:
+                print(f"nnsurface self-test: {p}", file=sys.stderr)
+            print("nnsurface self-test: " + ("FAILED" if problems else "ok"))
+            return 1 if problems else 0
+        return app.exec()
+    finally:
+        close_window(window)
