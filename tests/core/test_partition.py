@@ -1,0 +1,396 @@
+"""Exact linear regions, checked against the network itself, fine grids and closed-form geometry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nnsurface.core.network import Network, default_network, paper_random
+from nnsurface.core.partition import (
+    Partition,
+    PartitionTooLarge,
+    crease_segments,
+    partition,
+    region_mesh,
+)
+
+SQUARE5 = (-5.0, 5.0, -5.0, 5.0)
+
+
+# --- independent references ----------------------------------------------------------------------
+
+
+def _edge_distances(poly: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Signed distance (n_points, n_edges) of points to each edge line, positive on the inner side
+    of a counter-clockwise polygon."""
+    a = poly
+    b = np.roll(poly, -1, axis=0)
+    d = b - a
+    length = np.hypot(d[:, 0], d[:, 1])
+    cross = d[None, :, 0] * (pts[:, None, 1] - a[None, :, 1]) - d[None, :, 1] * (
+        pts[:, None, 0] - a[None, :, 0]
+    )
+    return cross / length[None, :]
+
+
+def _containing(part: Partition, pts: np.ndarray, margin: float) -> np.ndarray:
+    """(n_points, n_regions) membership: every edge distance ≥ margin (negative margin inflates)."""
+    return np.stack(
+        [np.all(_edge_distances(part.polygon(k), pts) >= margin, axis=1) for k in range(part.regions_exact)],
+        axis=1,
+    )
+
+
+def _interior_points(poly: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Random points strictly inside a convex polygon: convex combinations pulled towards the centroid."""
+    w = rng.dirichlet(np.ones(len(poly)), size=k)
+    pts = w @ poly
+    c = poly.mean(axis=0)
+    return c + 0.9 * (pts - c)
+
+
+def _window_area(window) -> float:
+    x0, x1, y0, y1 = window
+    return (x1 - x0) * (y1 - y0)
+
+
+def _check_partition(net: Network, window, rng: np.random.Generator, points_per_region: int = 4) -> Partition:
+    """Tiling, convexity, orientation, planes and patterns of every region against the network."""
+    part = partition(net, window)
+    areas = part.areas()
+    scale = max(window[1] - window[0], window[3] - window[2])
+    assert abs(areas.sum() - _window_area(window)) <= 1e-9 * _window_area(window)
+    assert np.all(areas > 0)  # counter-clockwise, non-degenerate
+    x0, x1, y0, y1 = window
+    for k in range(part.regions_exact):
+        poly = part.polygon(k)
+        assert len(poly) >= 3
+        assert np.all(poly[:, 0] >= x0 - 1e-9 * scale) and np.all(poly[:, 0] <= x1 + 1e-9 * scale)
+        assert np.all(poly[:, 1] >= y0 - 1e-9 * scale) and np.all(poly[:, 1] <= y1 + 1e-9 * scale)
+        d = np.roll(poly, -1, axis=0) - poly
+        turn = d[:, 0] * np.roll(d[:, 1], -1) - d[:, 1] * np.roll(d[:, 0], -1)
+        assert np.all(turn >= -1e-9 * scale**2)  # convex
+        if areas[k] < 1e-12 * scale**2:
+            continue  # too thin to sample reliably; covered by the tiling check
+        pts = _interior_points(poly, points_per_region, rng)
+        f = net(pts)
+        np.testing.assert_allclose(part.evaluate(k, pts), f, rtol=1e-9, atol=1e-9 * (1 + np.abs(f).max()))
+        inside = np.all(_edge_distances(poly, pts) > 1e-7 * scale, axis=1)
+        assert np.all(net.patterns(pts[inside]) == part.patterns[k])
+    # each region is one activation pattern
+    assert len(np.unique(part.patterns, axis=0)) == part.regions_exact
+    return part
+
+
+def _clipped_length(w: np.ndarray, c: float, window) -> float:
+    """Length of the line w·x + c = 0 inside the window (Liang–Barsky), 0 for w = 0."""
+    norm = np.hypot(*w)
+    if norm == 0:
+        return 0.0
+    p0 = -c * w / norm**2
+    d = np.array([-w[1], w[0]]) / norm
+    lo, hi = -np.inf, np.inf
+    x0, x1, y0, y1 = window
+    for axis, (a, b) in enumerate(((x0, x1), (y0, y1))):
+        if d[axis] == 0:
+            if not a <= p0[axis] <= b:
+                return 0.0
+            continue
+        t0, t1 = sorted(((a - p0[axis]) / d[axis], (b - p0[axis]) / d[axis]))
+        lo, hi = max(lo, t0), min(hi, t1)
+    return max(0.0, hi - lo)
+
+
+def _contour_length(v: np.ndarray, h: float) -> float:
+    """Length of the zero set of values v (n, n) on a square grid of spacing h, by marching squares.
+
+    Exact where the function is linear across a cell, so for a piecewise-linear function it
+    converges fast: only the few cells where the contour meets a kink are off.
+    """
+    corners = (v[:-1, :-1], v[1:, :-1], v[1:, 1:], v[:-1, 1:])  # counter-clockwise around the cell
+    start = ((0, 0), (1, 0), (1, 1), (0, 1))
+    pts = np.full(corners[0].shape + (4, 2), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k in range(4):
+            p, q = corners[k], corners[(k + 1) % 4]
+            t = p / (p - q)
+            crossing = (p > 0) != (q > 0)
+            for axis in range(2):
+                step = start[(k + 1) % 4][axis] - start[k][axis]
+                pts[..., k, axis] = np.where(crossing, start[k][axis] + t * step, np.nan)
+    has = ~np.isnan(pts[..., 0])
+    n = has.sum(axis=-1)
+    pts = np.take_along_axis(pts, np.argsort(~has, axis=-1, kind="stable")[..., None], axis=-2)
+    two = pts[n == 2]
+    four = pts[n == 4]  # saddle cells: take the shorter pairing
+    pair_a = np.linalg.norm(four[:, 0] - four[:, 1], axis=-1) + np.linalg.norm(
+        four[:, 2] - four[:, 3], axis=-1
+    )
+    pair_b = np.linalg.norm(four[:, 0] - four[:, 3], axis=-1) + np.linalg.norm(
+        four[:, 1] - four[:, 2], axis=-1
+    )
+    return h * (np.linalg.norm(two[:, 0] - two[:, 1], axis=-1).sum() + np.minimum(pair_a, pair_b).sum())
+
+
+def _level_set_length(net: Network, n: int = 201) -> float:
+    """Total length of every unit's knot lines {pre-activation = knot} in SQUARE5: the creases,
+    when (as for random biases) no two units' knot lines overlap."""
+    g = np.linspace(-5, 5, n)
+    pts = np.column_stack([np.repeat(g, n), np.tile(g, n)])
+    pre = np.concatenate(net.forward_all(pts).pre, axis=1)
+    knots = (0.0,) if net.activation == "relu" else (-1.0, 1.0)
+    return sum(
+        _contour_length(pre[:, j].reshape(n, n) - k, g[1] - g[0]) for j in range(pre.shape[1]) for k in knots
+    )
+
+
+def _keys(patterns: np.ndarray) -> np.ndarray:
+    """One integer per pattern (pieces are 0..2), so distinct patterns are distinct numbers."""
+    return patterns.astype(np.int64) @ (3 ** np.arange(patterns.shape[1], dtype=np.int64))
+
+
+# --- the default network and simple cases ----------------------------------------------------------
+
+
+def test_default_network_regions():
+    rng = np.random.default_rng(0)
+    part = _check_partition(default_network(), SQUARE5, rng, points_per_region=50)
+    assert part.regions_exact == 14
+    # no overlaps, no gaps: random points lie strictly inside at most one region and in at least one
+    pts = rng.uniform(-5, 5, size=(3000, 2))
+    assert np.all(_containing(part, pts, 1e-9).sum(axis=1) <= 1)
+    assert np.all(_containing(part, pts, -1e-9).sum(axis=1) >= 1)
+
+
+def test_grid_points_have_the_pattern_of_their_region():
+    net = paper_random((5, 5), sigma_w2=2.0, sigma_b2=0.5, seed=7, activation="relu")
+    part = partition(net, SQUARE5)
+    g = np.linspace(-5, 5, 101)
+    pts = np.column_stack([np.repeat(g, len(g)), np.tile(g, len(g))])
+    member = _containing(part, pts, 1e-7)
+    located = member.any(axis=1)
+    assert located.mean() > 0.95  # the rest are within 1e-7 of a crease
+    region = np.argmax(member[located], axis=1)
+    np.testing.assert_array_equal(part.patterns[region], net.patterns(pts[located]))
+
+
+def test_fine_grid_sees_the_same_regions():
+    # Every pattern of a fine grid is one of the regions, and every region that contains a disc of
+    # radius h/√2 (area/perimeter is a lower bound on the inradius) shows up on the grid.
+    n = 401
+    g = np.linspace(-5, 5, n)
+    h = g[1] - g[0]
+    pts = np.column_stack([np.repeat(g, n), np.tile(g, n)])
+    for seed in range(4):
+        net = paper_random((4, 4), sigma_w2=2.0, sigma_b2=0.5, seed=seed, activation="relu")
+        part = partition(net, SQUARE5)
+        grid_patterns = set(np.unique(_keys(net.patterns(pts))))
+        exact = set(_keys(part.patterns))
+        assert grid_patterns <= exact
+        d = np.diff(part.vertices, axis=1)
+        perimeter = np.array([np.hypot(*d[k, : part.counts[k]].T).sum() for k in range(part.regions_exact)])
+        big = part.areas() / perimeter > 1.01 * h / np.sqrt(2)
+        assert set(_keys(part.patterns[big])) <= grid_patterns
+        if big.all():
+            assert len(grid_patterns) == part.regions_exact
+
+
+def test_counts_match_the_fine_grid_when_no_region_is_small():
+    compared = 0
+    n = 301
+    g = np.linspace(-5, 5, n)
+    pts = np.column_stack([np.repeat(g, n), np.tile(g, n)])
+    for seed in range(30):
+        net = paper_random((3, 2), sigma_w2=2.0, sigma_b2=1.0, seed=seed, activation="relu")
+        part = partition(net, SQUARE5)
+        d = np.diff(part.vertices, axis=1)
+        perimeter = np.array([np.hypot(*d[k, : part.counts[k]].T).sum() for k in range(part.regions_exact)])
+        if np.min(part.areas() / perimeter) < 2 * (g[1] - g[0]):
+            continue
+        compared += 1
+        assert len(np.unique(_keys(net.patterns(pts)))) == part.regions_exact
+    assert compared >= 3
+
+
+def test_one_hidden_layer_creases_are_the_clipped_lines():
+    for seed, activation in [(0, "relu"), (1, "relu"), (2, "hardtanh")]:
+        net = paper_random((7,), sigma_w2=2.0, sigma_b2=2.0, seed=seed, activation=activation)
+        w, b = net.weights[0], net.biases[0]
+        knots = (0.0,) if activation == "relu" else (-1.0, 1.0)
+        expected = sum(_clipped_length(w[:, j], b[j] - k, SQUARE5) for j in range(7) for k in knots)
+        part = partition(net, SQUARE5)
+        assert part.crease_length == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed, activation", [(0, "relu"), (3, "relu"), (0, "hardtanh")])
+def test_deep_crease_length_agrees_with_marching_squares(seed, activation):
+    net = paper_random((4, 4), sigma_w2=2.0, sigma_b2=0.5, seed=seed, activation=activation)
+    part = partition(net, SQUARE5)
+    assert part.crease_length == pytest.approx(_level_set_length(net), rel=3e-3)
+
+
+# --- degenerate cuts -------------------------------------------------------------------------------
+
+
+def _one_layer(w, b, activation="relu") -> Network:
+    w = np.asarray(w, dtype=float)
+    return Network([w, np.ones((w.shape[1], 1))], [b, [0.0]], activation)
+
+
+UNIT = (-1.0, 1.0, -1.0, 1.0)
+
+
+def test_line_through_two_corners():
+    part = _check_partition(_one_layer([[1.0], [-1.0]], [0.0]), UNIT, np.random.default_rng(1))
+    assert part.regions_exact == 2
+    np.testing.assert_allclose(np.sort(part.areas()), [2.0, 2.0])
+    assert sorted(part.counts) == [3, 3]
+    assert part.crease_length == pytest.approx(2 * np.sqrt(2), rel=1e-12)
+
+
+@pytest.mark.parametrize("second", [([2.0, 4.0], 1.0), ([-1.0, -2.0], -0.5)])
+def test_coincident_lines_count_once(second):
+    (w2, b2) = second
+    net = _one_layer([[1.0, w2[0]], [2.0, w2[1]]], [0.5, b2])
+    part = _check_partition(net, UNIT, np.random.default_rng(2))
+    assert part.regions_exact == 2
+    assert part.crease_length == pytest.approx(_clipped_length(np.array([1.0, 2.0]), 0.5, UNIT), rel=1e-12)
+
+
+def test_zero_weight_units_never_cut():
+    net = _one_layer([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [0.0, 0.7, 0.0])
+    part = _check_partition(net, UNIT, np.random.default_rng(3))
+    assert part.regions_exact == 2
+    # the constant unit is on (0.7 > 0); the one exactly at its knot is off, as Network.patterns says
+    np.testing.assert_array_equal(part.patterns[:, 1:], [[1, 0], [1, 0]])
+
+
+@pytest.mark.parametrize("bias", [1.0, 1.0 - 1e-13, 1.0 + 1e-13, -1.0])
+def test_lines_on_or_within_tolerance_of_the_border_do_not_cut(bias):
+    part = _check_partition(_one_layer([[1.0], [0.0]], [bias]), UNIT, np.random.default_rng(4))
+    assert part.regions_exact == 1
+    assert part.crease_length == 0.0
+
+
+def test_many_lines_through_one_vertex():
+    angles = np.linspace(0, np.pi, 9)[:-1]
+    w = np.stack([np.cos(angles), np.sin(angles)])
+    part = _check_partition(_one_layer(w, np.zeros(8)), UNIT, np.random.default_rng(5))
+    assert part.regions_exact == 16
+    assert part.crease_length == pytest.approx(sum(_clipped_length(w[:, j], 0.0, UNIT) for j in range(8)))
+
+
+def test_hardtanh_has_two_knots_per_unit():
+    part = _check_partition(
+        _one_layer([[1.0], [0.0]], [0.0], "hardtanh"), (-2, 2, -2, 2), np.random.default_rng(6)
+    )
+    assert part.regions_exact == 3
+    np.testing.assert_array_equal(part.patterns[:, 0], [0, 1, 2])  # ordered by x
+    assert part.crease_length == pytest.approx(8.0)
+
+
+def test_second_layer_lines_bend_at_first_layer_creases():
+    # h = (relu(x), relu(y)), z = h₁ − 0.5·h₂ − 0.5. For y ≥ 0 the knot line of z is x = 0.5 + 0.5y
+    # where x > 0 and absent where x ≤ 0 (z < 0 there): it starts on the layer-1 crease's side only.
+    net = Network([np.eye(2), [[1.0], [-0.5]], [[1.0]]], [[0.0, 0.0], [-0.5], [0.0]])
+    part = _check_partition(net, (-1.0, 1.0, 0.0, 1.0), np.random.default_rng(7))
+    assert part.regions_exact == 3
+    assert part.crease_length == pytest.approx(1.0 + np.hypot(0.5, 1.0), rel=1e-12)
+
+
+def test_no_hidden_layer_is_one_plane():
+    net = Network([[[2.0], [-3.0]]], [[0.5]])
+    part = partition(net, UNIT)
+    assert part.regions_exact == 1 and part.patterns.shape == (1, 0)
+    np.testing.assert_allclose(part.gradients[0], [2.0, -3.0])
+    assert part.offsets[0] == 0.5 and part.crease_length == 0.0
+
+
+def test_refuses_what_it_cannot_do():
+    with pytest.raises(ValueError, match="piecewise linear"):
+        partition(default_network().with_activation("tanh"), SQUARE5)
+    with pytest.raises(ValueError, match="2 inputs"):
+        partition(Network([np.ones((3, 2)), np.ones((2, 1))]), SQUARE5)
+    with pytest.raises(ValueError, match="window"):
+        partition(default_network(), (1.0, 1.0, 0.0, 1.0))
+
+
+def test_region_cap_stops_the_partition():
+    net = paper_random((16, 16), sigma_w2=2.0, sigma_b2=1.0, seed=0, activation="relu")
+    full = partition(net, SQUARE5)
+    with pytest.raises(PartitionTooLarge) as info:
+        partition(net, SQUARE5, cap=full.regions_exact - 1)
+    assert info.value.cap == full.regions_exact - 1
+    assert partition(net, SQUARE5, cap=full.regions_exact).regions_exact == full.regions_exact
+
+
+# --- drawing helpers -------------------------------------------------------------------------------
+
+
+def test_mesh_covers_the_window_on_the_surface():
+    net = paper_random((5, 5), sigma_w2=2.0, sigma_b2=0.5, seed=1, activation="relu")
+    part = partition(net, SQUARE5)
+    mesh = region_mesh(part)
+    assert mesh.vertices.dtype == mesh.normals.dtype == np.float32
+    assert mesh.faces.dtype == mesh.face_regions.dtype == np.int32
+    assert len(mesh.vertices) == part.counts.sum()
+    assert len(mesh.faces) == (part.counts - 2).sum()
+    tri = mesh.vertices[mesh.faces].astype(np.float64)
+    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    # projected areas tile the window; triangles face down (clockwise from above), like the grid's
+    assert -0.5 * cross[:, 2].sum() == pytest.approx(100.0, rel=1e-6)
+    assert np.all(cross[:, 2] <= 0)
+    area_per_region = np.bincount(mesh.face_regions, -0.5 * cross[:, 2], minlength=part.regions_exact)
+    np.testing.assert_allclose(area_per_region, part.areas(), rtol=1e-5, atol=1e-6)
+    # every triangle lies on the network's surface
+    centroid = tri.mean(axis=1)
+    f = net(centroid[:, :2])
+    np.testing.assert_allclose(centroid[:, 2], f, rtol=1e-5, atol=1e-5 * (1 + np.abs(f).max()))
+    # vertex normals are the unit plane normals, parallel to the faces
+    big = np.linalg.norm(cross, axis=1) > 1e-6
+    face_normal = cross[big] / np.linalg.norm(cross[big], axis=1, keepdims=True)
+    np.testing.assert_allclose(mesh.normals[mesh.faces[big, 0]], face_normal, atol=1e-4)
+
+
+def test_crease_segments_cover_each_crease_once():
+    net = paper_random((5, 5), sigma_w2=2.0, sigma_b2=0.5, seed=2, activation="relu")
+    part = partition(net, SQUARE5)
+    seg = crease_segments(part).astype(np.float64)
+    length = np.linalg.norm(seg[:, 1, :2] - seg[:, 0, :2], axis=1)
+    assert length.sum() == pytest.approx(part.crease_length, rel=1e-6)
+    mid = seg.mean(axis=1)
+    # midpoints are on the surface, and on a crease: the patterns on either side differ
+    f = net(mid[:, :2])
+    np.testing.assert_allclose(mid[:, 2], f, rtol=1e-5, atol=1e-5 * (1 + np.abs(f).max()))
+    d = (seg[:, 1, :2] - seg[:, 0, :2]) / length[:, None]
+    side = np.column_stack([-d[:, 1], d[:, 0]]) * 1e-4
+    assert np.all(np.any(net.patterns(mid[:, :2] + side) != net.patterns(mid[:, :2] - side), axis=1))
+
+
+# --- properties over random networks ----------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 6), min_size=1, max_size=3),
+    activation=st.sampled_from(["relu", "hardtanh"]),
+    sigma_b2=st.sampled_from([0.0, 0.2, 1.0]),
+    centre=st.tuples(st.floats(-3, 3), st.floats(-3, 3)),
+    size=st.tuples(st.floats(0.1, 8), st.floats(0.1, 8)),
+    seed=st.integers(0, 2**31),
+)
+def test_random_networks_partition_exactly(widths, activation, sigma_b2, centre, size, seed):
+    net = paper_random(widths, sigma_w2=2.0, sigma_b2=sigma_b2, seed=seed, activation=activation)
+    window = (
+        centre[0] - size[0] / 2,
+        centre[0] + size[0] / 2,
+        centre[1] - size[1] / 2,
+        centre[1] + size[1] / 2,
+    )
+    part = _check_partition(net, window, np.random.default_rng(seed))
+    seg = crease_segments(part).astype(np.float64)
+    assert np.linalg.norm(seg[:, 1, :2] - seg[:, 0, :2], axis=1).sum() == pytest.approx(
+        part.crease_length, rel=1e-5, abs=1e-6
+    )
