@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QPoint, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QPoint, Qt, QTimer
 from PySide6.QtGui import QIcon, QImage, QPainter, QSurfaceFormat
 from PySide6.QtWidgets import QApplication
 
@@ -29,12 +29,22 @@ def default_surface_format(samples: int = 0) -> QSurfaceFormat:
     return fmt
 
 
+def prepare_gl(samples: int = 0) -> None:
+    """What Qt needs before the QApplication exists: the default GL format, and shared GL contexts.
+
+    pyqtgraph compiles each shader program once and keeps it for good; with shared contexts a program
+    stays valid in every GL view, including views created after the first one was closed.
+    """
+    QSurfaceFormat.setDefaultFormat(default_surface_format(samples))
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+
+
 def application(samples: int = 0) -> QApplication:
-    """The QApplication, created with the default GL format set first (Qt requires that order)."""
+    """The QApplication, created after `prepare_gl` (Qt requires that order)."""
     existing = QApplication.instance()
     if existing is not None:
         return existing
-    QSurfaceFormat.setDefaultFormat(default_surface_format(samples))
+    prepare_gl(samples)
     app = QApplication(sys.argv[:1])
     app.setApplicationName("nnsurface")
     app.setOrganizationName("nnsurface")
