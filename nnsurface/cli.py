@@ -152,14 +152,18 @@ def _add_report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_report(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from nnsurface.core.measures import measure
 
     session = _load(args.session)
-    values = measure(session.network, session.trajectory).as_dict()
-    values.update(_exact_regions(session))
+    with np.errstate(all="ignore"):  # weights so large that lengths overflow: one line below, not warnings
+        values = measure(session.network, session.trajectory).as_dict()
+        values.update(_exact_regions(session))
+    if not all(math.isfinite(v) for v in _numbers_in(values)):
+        problem = "the measures overflow double precision (weights too large)"
+        raise UsageError(f"{PROG}: {args.session}: network: {problem}")
     if args.json:
-        if not all(math.isfinite(v) for v in _numbers_in(values)):
-            raise UsageError(f"{PROG}: {args.session}: the measures overflow double precision (not finite)")
         print(json.dumps(values, indent=2, default=_json_scalar))
     else:
         print(_report_table(args.session, session, values))
