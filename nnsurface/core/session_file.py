@@ -6,10 +6,11 @@ half-change a session, and every refusal is one `SessionError` naming the file, 
 
 Validation is strict: unknown keys are refused, with the key's path and the nearest known name, because
 a typo such as "wieghts" or "bais" would otherwise silently fall back to a default and the user would
-study a network they never wrote. Numbers must be JSON numbers (never strings, booleans or null) and
-finite; NaN and Infinity, which Python's json module would accept, are refused, as are numbers so large
-they overflow to infinity. Hostile input is bounded: the byte size is checked before reading, the count
-of numbers is checked while parsing, and nesting deep enough to exhaust the parser is reported.
+study a network they never wrote; for the same reason a key given twice in one object is refused.
+Numbers must be JSON numbers (never strings, booleans or null) and finite; NaN and Infinity, which
+Python's json module would accept, are refused, as are numbers so large they overflow to infinity.
+Hostile input is bounded: the byte size is checked before reading, the count of numbers while parsing,
+and nesting deep enough to exhaust the parser is reported.
 
 The optional parts: a layer's `bias` (zeros), `trajectory` and `view` and each key inside them (the
 defaults of `session.py`).
@@ -81,6 +82,22 @@ class _NonFinite:
 
 class _TooManyNumbers(Exception):
     pass
+
+
+class _Object(dict):
+    """A JSON object that remembers a key it met twice: a plain dict would silently keep the last
+    value, and the user could not tell which of the two the app is using."""
+
+    duplicate: str | None = None
+
+
+def _object_from_pairs(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object()
+    for key, value in pairs:
+        if key in obj and obj.duplicate is None:
+            obj.duplicate = key
+        obj[key] = value
+    return obj
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -161,7 +178,13 @@ def _parse_json(text: str) -> Any:
         parse_int, parse_float = counted(integer), counted(float)
 
     try:
-        return json.loads(text, parse_int=parse_int, parse_float=parse_float, parse_constant=_NonFinite)
+        return json.loads(
+            text,
+            parse_int=parse_int,
+            parse_float=parse_float,
+            parse_constant=_NonFinite,
+            object_pairs_hook=_object_from_pairs,
+        )
     except _TooManyNumbers:
         problem = f"more than {MAX_NUMBERS:,} numbers (the most a session may hold)"
         raise _Invalid(DOCUMENT_FIELD, problem) from None
@@ -175,7 +198,7 @@ def _parse_json(text: str) -> Any:
 
 
 def _session_from(doc: Any) -> Session:
-    top = _object(doc, DOCUMENT_FIELD, "a session (a JSON object)")
+    top = _object(doc, "", "a session (a JSON object)")
     if "format" not in top:
         raise _Invalid("format", f'missing: a session file says "format": "{FORMAT}"')
     if top["format"] != FORMAT:
@@ -440,8 +463,11 @@ def _format(value: Any, indent: str = "") -> str:
 
 
 def _object(value: Any, path: str, what: str) -> dict:
+    """`value` if it is a JSON object without a repeated key; `path` is "" for the document itself."""
     if not isinstance(value, dict):
-        raise _Invalid(path, f"expected {what}, got {_describe(value)}")
+        raise _Invalid(path or DOCUMENT_FIELD, f"expected {what}, got {_describe(value)}")
+    if getattr(value, "duplicate", None) is not None:
+        raise _Invalid(_join(path, value.duplicate), "appears twice in one object (which one is meant?)")
     return value
 
 

@@ -481,6 +481,13 @@ def test_odd_unknown_key_is_quoted_and_shortened_on_one_line():
     assert len(str(err)) < 200
 
 
+def test_key_given_twice():
+    text = json.dumps(valid_doc()).replace('"version": 1', '"version": 1, "version": 2')
+    refused(text, "version", "appears twice")
+    text = json.dumps(valid_doc()).replace('"bias": [0]', '"bias": [0], "weights": [[2], [2], [2], [2]]')
+    refused(text, "network.layers[2].weights", "appears twice")
+
+
 def test_newer_version_is_reported_before_its_unknown_keys():
     doc = mutated(lambda d: (d.__setitem__("version", 2), d.__setitem__("camera", {})))
     refused(doc, "version", "unsupported version 2")
