@@ -164,7 +164,7 @@ def _run_report(args: argparse.Namespace) -> int:
         problem = "the measures overflow double precision (weights too large)"
         raise UsageError(f"{PROG}: {args.session}: network: {problem}")
     if args.json:
-        print(json.dumps(values, indent=2, default=_json_scalar))
+        print(json.dumps(values, indent=2))
     else:
         print(_report_table(args.session, session, values))
     return 0
@@ -194,13 +194,6 @@ def _numbers_in(values: dict[str, Any]) -> list[float]:
     for v in values.values():
         flat += [float(x) for x in (v if isinstance(v, list) else [v]) if x is not None]
     return flat
-
-
-def _json_scalar(value: Any) -> int | float:
-    """numpy scalars to Python numbers for json.dumps."""
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _report_table(path: str, session: Session, values: dict[str, Any]) -> str:

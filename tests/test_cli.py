@@ -137,6 +137,25 @@ def test_report_json_adds_exact_regions_when_the_partition_exists(capsys):
     assert got["regions_exact"] >= got["regions_visited"]
 
 
+@pytest.mark.skipif(
+    importlib.util.find_spec("nnsurface.core.partition") is None, reason="exact partition not installed"
+)
+def test_report_says_when_there_are_too_many_regions_to_partition(monkeypatch, capsys):
+    from nnsurface.core import partition
+
+    def too_many(network, window, cap=partition.REGION_CAP):
+        raise partition.PartitionTooLarge(cap)
+
+    monkeypatch.setattr(partition, "partition", too_many)
+    path = str(PRESETS / "default.json")
+    status, out, _ = run_cli(capsys, "report", path, "--json")
+    got = json.loads(out)
+    assert status == 0 and got["regions_exact"] is None and got["crease_length"] is None
+    assert got["transitions"] > 0
+    status, out, _ = run_cli(capsys, "report", path)
+    assert "regions_exact     not computed (more regions than the exact partition's cap)" in out.splitlines()
+
+
 def test_report_json_omits_exact_regions_without_the_partition_module(monkeypatch, capsys):
     real = importlib.util.find_spec
     monkeypatch.setattr(
