@@ -43,8 +43,8 @@ class Partition:
     Region k is the convex polygon vertices[k, :counts[k]] (counter-clockwise, float64; every row is
     padded, by at least one column, with its first vertex, so vertices[k, i + 1] ends edge i), with
     activation pattern patterns[k] (piece index of every hidden unit, as Network.patterns) and
-    f(x) = gradients[k]·x + offsets[k] on it. Regions are ordered by the mean of their vertices
-    (x, then y), like a raster scan. crease_length is the total length of the boundaries
+    f(x) = gradients[k]·x + offsets[k] on it. Regions are ordered by the centre of their bounding
+    box (x, then y), like a raster scan. crease_length is the total length of the boundaries
     between regions inside the window (each counted once, the window's border not at all).
     """
 
@@ -94,175 +94,229 @@ def partition(
     regions = _Regions(x0, x1, y0, y1, sum(network.widths))
     knots = activations.knots(network.activation) if network.n_hidden else ()
     slopes, offsets = activations.piece_affine(network.activation) if network.n_hidden else (None, None)
-    # Affine map of the current layer's input on each region: h = x @ lin + const.
-    lin = np.broadcast_to(np.eye(2), (1, 2, 2))
-    const = np.zeros((1, 2))
+    # The current layer's input on each region as an affine map of (x, y, 1): affine[k, j, region].
+    affine = np.eye(3, 2)[:, :, None]
     column = 0
     for w, b in zip(network.weights[:-1], network.biases[:-1], strict=True):
-        regions.begin_layer(lin @ w, const @ w + b)
+        pre = np.matmul(w.T, affine)  # (3, width, P)
+        pre[2] += b[:, None]
+        regions.begin_layer(pre)
         for unit in range(w.shape[1]):
             for knot in knots:
                 regions.cut(unit, column + unit, knot, eps)
                 if regions.size > cap:
                     raise PartitionTooLarge(cap)
-        pieces = regions.pieces[: regions.size, column : column + w.shape[1]]
-        lin = regions.grad[: regions.size] * slopes[pieces][:, None, :]
-        const = regions.level[: regions.size] * slopes[pieces] + offsets[pieces]
+        pieces = regions.pieces[column : column + w.shape[1], : regions.size]
+        affine = regions.pre[:, :, : regions.size] * slopes[pieces]
+        affine[2] += offsets[pieces]
         column += w.shape[1]
     p = regions.size
-    grad = (lin @ network.weights[-1])[..., 0]
-    grad = np.broadcast_to(grad, (p, 2))
-    level = np.broadcast_to((const @ network.weights[-1])[:, 0] + network.biases[-1][0], (p,))
+    plane = np.broadcast_to(np.matmul(network.weights[-1].T, affine)[:, 0], (3, p)).T
+    plane = plane + [0.0, 0.0, network.biases[-1][0]]
     vertices, counts = regions.polygons()
-    order = _raster_order(vertices, counts)
-    vertices = vertices[order]
+    order = np.lexsort((regions.cy[:p], regions.cx[:p]))  # raster order of the polygons' box centres
+    vertices, counts, plane = vertices[order], counts[order], plane[order]
     return Partition(
         window=(x0, x1, y0, y1),
         vertices=vertices,
-        counts=counts[order],
-        patterns=regions.pieces[:p][order],
-        gradients=np.ascontiguousarray(grad[order]),
-        offsets=np.ascontiguousarray(level[order]),
-        crease_length=0.5 * float(_edge_lengths(vertices, counts[order], (x0, x1, y0, y1), eps).sum()),
+        counts=counts,
+        patterns=np.ascontiguousarray(regions.pieces[:, :p].T[order]),
+        gradients=np.ascontiguousarray(plane[:, :2]),
+        offsets=np.ascontiguousarray(plane[:, 2]),
+        crease_length=0.5 * float(_edge_lengths(vertices, counts, (x0, x1, y0, y1), eps).sum()),
     )
 
 
 class _Regions:
-    """The polygons being cut, as padded arrays with spare rows so cuts mostly write in place.
+    """The polygons being cut, as padded arrays with spare columns so cuts mostly write in place.
 
-    xs, ys: (rows, width) vertex coordinates. Each row is padded with its polygon's first vertex and
-    has at least one padding column, so slot k + 1 is always the end of edge k, the closing edge
-    included: "the next vertex" of all polygons is the slice [:, 1:], no index arithmetic.
-    grad/level: the current layer's pre-activations as affine maps on each polygon.
-    pieces: the piece index of every hidden unit decided so far.
+    Everything is stored polygon-last (one column per polygon): numpy's per-call and per-row costs
+    dominate for short rows, and reductions over a few vertices of thousands of polygons are an order
+    of magnitude faster along the first axis than along the last.
+
+    xs, ys: (slots, columns) vertex coordinates. Each polygon is padded with its first vertex and has
+    at least one padding slot, so slot k + 1 is always the end of edge k, the closing edge included:
+    "the next vertex" of every polygon is the slice [1:], no index arithmetic.
+    cx, cy, radius: a disc around each polygon (its bounding box's), to skip polygons far from a line.
+    pre: (3, width, columns) the current layer's pre-activations as affine maps of (x, y, 1).
+    pieces: (Σ widths, columns) the piece index of every hidden unit decided so far.
     """
 
+    _INITIAL_COLUMNS = 64
+
     def __init__(self, x0: float, x1: float, y0: float, y1: float, n_units: int):
-        self.xs = np.array([[x0, x1, x1, x0, x0]])
-        self.ys = np.array([[y0, y0, y1, y1, y0]])
-        self.counts = np.array([4])
-        self.pieces = np.zeros((1, n_units), dtype=np.int8)
-        self.grad = np.zeros((1, 2, 0))
-        self.level = np.zeros((1, 0))
+        cols = self._INITIAL_COLUMNS
+        self.xs = np.zeros((5, cols))
+        self.ys = np.zeros((5, cols))
+        self.xs[:, 0] = [x0, x1, x1, x0, x0]
+        self.ys[:, 0] = [y0, y0, y1, y1, y0]
+        self.counts = np.zeros(cols, dtype=np.int64)
+        self.counts[0] = 4
+        self.cx = np.zeros(cols)
+        self.cy = np.zeros(cols)
+        self.radius = np.zeros(cols)
+        self.cx[0], self.cy[0] = (x0 + x1) / 2, (y0 + y1) / 2
+        self.radius[0] = np.hypot(x1 - x0, y1 - y0) / 2
+        self.pieces = np.zeros((n_units, cols), dtype=np.int8)
+        self.pre = np.zeros((3, 0, cols))
         self.size = 1
 
-    def begin_layer(self, grad: np.ndarray, level: np.ndarray) -> None:
-        """Set the layer's pre-activations on each polygon: gradients (P, 2, width), levels (P, width)."""
-        rows = len(self.counts)
-        self.grad = np.zeros((rows,) + grad.shape[1:])
-        self.grad[: self.size] = grad
-        self.level = np.zeros((rows,) + level.shape[1:])
-        self.level[: self.size] = level
+    def begin_layer(self, pre: np.ndarray) -> None:
+        """Set the layer's pre-activations on each polygon, (3, width, P)."""
+        self.pre = np.zeros(pre.shape[:2] + (len(self.counts),))
+        self.pre[:, :, : self.size] = pre
 
     def polygons(self) -> tuple[np.ndarray, np.ndarray]:
         """Vertices (P, max count + 1, 2), padded with each first vertex, and counts (P,)."""
         p = self.size
         width = int(self.counts[:p].max()) + 1
-        return np.stack([self.xs[:p, :width], self.ys[:p, :width]], axis=-1), self.counts[:p].copy()
+        return np.stack([self.xs[:width, :p].T, self.ys[:width, :p].T], axis=-1), self.counts[:p].copy()
 
     def cut(self, unit: int, column: int, knot: float, eps: float) -> None:
         """Split every polygon crossed by the line {pre-activation of `unit` = knot}.
 
-        The part above the knot keeps the polygon's row, with pieces[:, column] raised by one, as
-        are whole polygons above it; the part below goes to a new row at the end.
+        The part above the knot keeps the polygon's column, with pieces[column] raised by one, as
+        are whole polygons above it; the part below goes to a new column at the end. Polygons whose
+        bounding disc the line misses are settled from the disc alone; only those near the line
+        have their vertices looked at.
         """
         p = self.size
-        gx = self.grad[:p, 0, unit]
-        gy = self.grad[:p, 1, unit]
-        xs, ys = self.xs[:p], self.ys[:p]
-        s = xs * gx[:, None]
-        s += ys * gy[:, None]
-        s += (self.level[:p, unit] - knot)[:, None]
-        tol = eps * np.hypot(gx, gy)
-        up = s.max(axis=1) > tol
-        down = s.min(axis=1) < -tol
-        self.pieces[:p, column] += up
-        crossed = np.flatnonzero(up & down)
-        if crossed.size == 0:
+        gx, gy = self.pre[0, unit, :p], self.pre[1, unit, :p]
+        level = self.pre[2, unit, :p] - knot
+        norm = np.hypot(gx, gy)
+        at_centre = self.cx[:p] * gx
+        at_centre += self.cy[:p] * gy
+        at_centre += level
+        up = at_centre > 0
+        near = np.flatnonzero(np.abs(at_centre) <= norm * (self.radius[:p] + eps))
+        if near.size == 0:
+            self.pieces[column, :p] += up
             return
+        xs, ys = self.xs[:, near], self.ys[:, near]
+        s = xs * gx[near]
+        s += ys * gy[near]
+        s += level[near]
+        tol = eps * norm[near]
+        up_near = s.max(axis=0) > tol
+        up[near] = up_near
+        self.pieces[column, :p] += up
+        crossing = np.flatnonzero(up_near & (s.min(axis=0) < -tol))
+        if crossing.size == 0:
+            return
+        crossed = near[crossing]
         q = crossed.size
         new = np.arange(p, p + q)
         self._reserve(p + q)
-        for arr in (self.pieces, self.grad, self.level):
-            arr[new] = arr[crossed]
-        self.pieces[new, column] -= 1
+        self.pieces[:, new] = self.pieces[:, crossed]
+        self.pieces[column, new] -= 1
+        self.pre[:, :, new] = self.pre[:, :, crossed]
         self.size = p + q
-        xs2, ys2, counts2 = _split(xs[crossed], ys[crossed], s[crossed], tol[crossed], self.counts[crossed])
-        self._write(np.concatenate([crossed, new]), xs2, ys2, counts2)
+        split = _split_few if q <= _FEW else _split
+        parts = split(xs[:, crossing], ys[:, crossing], s[:, crossing], tol[crossing], self.counts[crossed])
+        self._write(np.concatenate([crossed, new]), *parts)
 
-    def _write(self, rows: np.ndarray, xs: np.ndarray, ys: np.ndarray, counts: np.ndarray) -> None:
-        width = xs.shape[1]
-        if width > self.xs.shape[1]:
-            extra = width - self.xs.shape[1]
-            self.xs = np.concatenate([self.xs, np.repeat(self.xs[:, :1], extra, axis=1)], axis=1)
-            self.ys = np.concatenate([self.ys, np.repeat(self.ys[:, :1], extra, axis=1)], axis=1)
-        self.xs[rows, :width] = xs
-        self.xs[rows, width:] = xs[:, :1]
-        self.ys[rows, :width] = ys
-        self.ys[rows, width:] = ys[:, :1]
-        self.counts[rows] = counts
+    def _write(self, cols: np.ndarray, xs: np.ndarray, ys: np.ndarray, counts: np.ndarray) -> None:
+        slots = xs.shape[0]
+        if slots > self.xs.shape[0]:
+            extra = slots - self.xs.shape[0]
+            self.xs = np.concatenate([self.xs, np.repeat(self.xs[:1], extra, axis=0)])
+            self.ys = np.concatenate([self.ys, np.repeat(self.ys[:1], extra, axis=0)])
+        self.xs[:slots, cols] = xs
+        self.xs[slots:, cols] = xs[0]
+        self.ys[:slots, cols] = ys
+        self.ys[slots:, cols] = ys[0]
+        self.counts[cols] = counts
+        low_x, high_x = xs.min(axis=0), xs.max(axis=0)  # the padding repeats a vertex: harmless
+        low_y, high_y = ys.min(axis=0), ys.max(axis=0)
+        self.cx[cols] = 0.5 * (low_x + high_x)
+        self.cy[cols] = 0.5 * (low_y + high_y)
+        self.radius[cols] = 0.5 * np.hypot(high_x - low_x, high_y - low_y)
 
-    def _reserve(self, rows: int) -> None:
-        """Grow every row array to at least `rows` rows (doubling, so appends are amortised)."""
+    def _reserve(self, cols: int) -> None:
+        """Grow every per-polygon array to at least `cols` columns (doubling: appends are amortised)."""
         have = len(self.counts)
-        if rows <= have:
+        if cols <= have:
             return
-        grow = max(rows, 2 * have) - have
-        for name in ("xs", "ys", "counts", "pieces", "grad", "level"):
+        grow = max(cols, 2 * have) - have
+        for name in ("xs", "ys", "counts", "cx", "cy", "radius", "pieces", "pre"):
             arr = getattr(self, name)
-            setattr(self, name, np.concatenate([arr, np.zeros((grow,) + arr.shape[1:], arr.dtype)]))
+            pad = np.zeros(arr.shape[:-1] + (grow,), arr.dtype)
+            setattr(self, name, np.concatenate([arr, pad], axis=-1))
 
 
-def _split(xs, ys, s, tol, counts):
-    """Clip polygons (rows) against the line s = 0 where s are the vertex values: above, then below parts.
+def _split(xs: np.ndarray, ys: np.ndarray, s: np.ndarray, tol: np.ndarray, counts: np.ndarray):
+    """Clip polygons (columns) against the line s = 0, s the vertex values: above, then below parts.
 
-    Sutherland–Hodgman on all rows at once: walking each polygon's edges, a vertex goes to the side(s)
-    its sign says (both if it is within tol of the line), and an edge whose ends are strictly on
-    opposite sides contributes its crossing point to both parts. Convex in, convex out, order kept.
-    Returns rows 0..q−1 for the parts above and q..2q−1 for the parts below.
+    Sutherland–Hodgman on all polygons at once: walking each polygon's edges, a vertex goes to the
+    side(s) its sign says (both if it is within tol of the line), and an edge whose ends are strictly
+    on opposite sides contributes its crossing point to both parts. Convex in, convex out, order
+    kept. Returns xs, ys (slots, 2q) (columns 0..q−1 the parts above, q..2q−1 those below), counts.
     """
-    q, w = xs.shape
-    m = w - 1  # edge k runs from slot k to slot k + 1
-    valid = np.arange(m)[None, :] < counts[:, None]
-    sign = (s > tol[:, None]).view(np.int8) - (s < -tol[:, None]).view(np.int8)
-    crosses = valid & (sign[:, :-1] * sign[:, 1:] < 0)
-    s0 = s[:, :-1]
-    t = np.divide(s0, s0 - s[:, 1:], out=np.zeros_like(s0), where=crosses)
-    cand_x = np.empty((q, 2 * m))
-    cand_y = np.empty((q, 2 * m))
-    cand_x[:, 0::2] = xs[:, :-1]
-    cand_y[:, 0::2] = ys[:, :-1]
-    cand_x[:, 1::2] = xs[:, :-1] + t * (xs[:, 1:] - xs[:, :-1])
-    cand_y[:, 1::2] = ys[:, :-1] + t * (ys[:, 1:] - ys[:, :-1])
-    keep = np.empty((2 * q, 2 * m), dtype=bool)
-    keep[:q, 1::2] = crosses
-    keep[q:, 1::2] = crosses
-    keep[:q, 0::2] = valid & (sign[:, :-1] >= 0)
-    keep[q:, 0::2] = valid & (sign[:, :-1] <= 0)
-    return _compact(np.concatenate([cand_x, cand_x]), np.concatenate([cand_y, cand_y]), keep)
+    m, q = s.shape[0] - 1, s.shape[1]  # edge k runs from slot k to slot k + 1
+    valid = np.arange(m)[:, None] < counts
+    sign = (s > tol).view(np.int8) - (s < -tol).view(np.int8)
+    crosses = valid & (sign[:-1] * sign[1:] < 0)
+    s0 = s[:-1]
+    t = np.divide(s0, s0 - s[1:], out=np.zeros_like(s0), where=crosses)
+    keep = np.empty((m, 2, 2, q), dtype=bool)  # edge, (start vertex | crossing), (above | below), polygon
+    keep[:, 0, 0] = valid & (sign[:-1] >= 0)
+    keep[:, 0, 1] = valid & (sign[:-1] <= 0)
+    keep[:, 1, 0] = crosses
+    keep[:, 1, 1] = crosses
+    out = []
+    for v in (xs, ys):
+        cand = np.empty((m, 2, 2, q))
+        cand[:, 0] = v[:-1, None]
+        cand[:, 1] = (v[:-1] + t * (v[1:] - v[:-1]))[:, None]
+        out.append(cand.reshape(2 * m, 2 * q))
+    return _compact(out[0], out[1], keep.reshape(2 * m, 2 * q))
+
+
+# Below this many polygons to split, a plain loop beats the ~30 array operations of _split, each of
+# which costs a few microseconds however small its arrays: small networks partition twice as fast.
+_FEW = 6
+
+
+def _split_few(xs: np.ndarray, ys: np.ndarray, s: np.ndarray, tol: np.ndarray, counts: np.ndarray):
+    """_split for a handful of polygons, one vertex at a time; the same arithmetic, the same result."""
+    above, below = [], []
+    columns = zip(xs.T.tolist(), ys.T.tolist(), s.T.tolist(), tol.tolist(), counts.tolist(), strict=True)
+    for vx, vy, sv, t, n in columns:
+        signs = [1 if x > t else -1 if x < -t else 0 for x in sv[: n + 1]]
+        a, b = [], []
+        for k in range(n):
+            if signs[k] >= 0:
+                a.append((vx[k], vy[k]))
+            if signs[k] <= 0:
+                b.append((vx[k], vy[k]))
+            if signs[k] * signs[k + 1] < 0:
+                r = sv[k] / (sv[k] - sv[k + 1])
+                point = (vx[k] + r * (vx[k + 1] - vx[k]), vy[k] + r * (vy[k + 1] - vy[k]))
+                a.append(point)
+                b.append(point)
+        above.append(a)
+        below.append(b)
+    parts = above + below
+    counts = [len(part) for part in parts]
+    width = max(counts) + 1
+    padded = np.array([part + part[:1] * (width - len(part)) for part in parts])  # (2q, slots, 2)
+    return padded[..., 0].T.copy(), padded[..., 1].T.copy(), np.array(counts)
 
 
 def _compact(cand_x: np.ndarray, cand_y: np.ndarray, keep: np.ndarray):
-    """Rows of the kept candidates, moved to the front and padded (at least one column) with each
-    row's first kept vertex."""
-    counts = keep.sum(axis=1)
+    """The kept candidates of each column (slots, columns), moved to the top and padded (by at
+    least one slot) with the column's first kept vertex."""
+    counts = keep.sum(axis=0)
+    slots, cols = np.nonzero(keep)
+    pos = np.cumsum(keep, axis=0)[slots, cols] - 1
+    first = np.argmax(keep, axis=0)
     width = int(counts.max()) + 1
-    rows, cols = np.nonzero(keep)
-    pos = np.cumsum(keep, axis=1)[rows, cols] - 1
-    r = np.arange(len(counts))
-    first = np.argmax(keep, axis=1)
-    out_x = np.repeat(cand_x[r, first][:, None], width, axis=1)
-    out_y = np.repeat(cand_y[r, first][:, None], width, axis=1)
-    out_x[rows, pos] = cand_x[rows, cols]
-    out_y[rows, pos] = cand_y[rows, cols]
-    return out_x, out_y, counts
-
-
-def _raster_order(vertices: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Region order by vertex-mean (x, then y): deterministic and spatially coherent."""
-    valid = np.arange(vertices.shape[1])[None, :] < counts[:, None]
-    mean = np.sum(vertices * valid[..., None], axis=1) / counts[:, None]
-    return np.lexsort((mean[:, 1], mean[:, 0]))
+    out = []
+    for cand in (cand_x, cand_y):
+        o = np.repeat(cand[first, np.arange(len(counts))][None], width, axis=0)
+        o[pos, cols] = cand[slots, cols]
+        out.append(o)
+    return out[0], out[1], counts
 
 
 def _interior_edges(vertices: np.ndarray, counts: np.ndarray, window, eps: float) -> np.ndarray:

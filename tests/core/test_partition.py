@@ -394,3 +394,18 @@ def test_random_networks_partition_exactly(widths, activation, sigma_b2, centre,
     assert np.linalg.norm(seg[:, 1, :2] - seg[:, 0, :2], axis=1).sum() == pytest.approx(
         part.crease_length, rel=1e-5, abs=1e-6
     )
+
+
+def test_loop_and_array_splitting_agree(monkeypatch):
+    # Small batches of polygons are split by a plain loop, large ones by array operations.
+    import nnsurface.core.partition as module
+
+    net = paper_random((6, 6), sigma_w2=2.0, sigma_b2=0.5, seed=4, activation="hardtanh")
+    results = []
+    for few in (0, 10**9):
+        monkeypatch.setattr(module, "_FEW", few)
+        results.append(partition(net, SQUARE5))
+    a, b = results
+    assert a.regions_exact == b.regions_exact > 20
+    for name in ("vertices", "counts", "patterns", "gradients", "offsets"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
