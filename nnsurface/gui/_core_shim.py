@@ -112,6 +112,9 @@ class Sensitivity:
             out.append((w, b))
         return out
 
+    def layer_summary(self, grad: np.ndarray) -> np.ndarray:
+        return np.array([np.abs(w).mean() for w, _ in self.split_by_layer(grad)])
+
 
 def sensitivity(network: Network, trajectory: Trajectory) -> Sensitivity:
     theta = network.parameters()

@@ -83,7 +83,7 @@ class MeasuresPanel(QWidget):
                 f"layer h{subscript(i)} length",
                 f"∫‖d h{subscript(i)}(x(t))/dt‖ dt, the paper's trajectory length after layer {i}",
             )
-            ratio = _label("", secondary=True)
+            ratio = _label("")
             ratio.setObjectName(f"m-layer_ratio-{i}")
             ratio.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self._grid.addWidget(ratio, row, 2)

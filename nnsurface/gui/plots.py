@@ -80,7 +80,6 @@ class PlotsPanel(QWidget):
         item.getAxis("bottom").setTicks([list(zip(layers, names, strict=True))])
         if shown.any():
             lo, hi = lengths[shown].min(), lengths[shown].max()
-            lo, hi = (lo / 1.5, hi * 1.5) if hi / lo < 2 else (lo, hi)
             item.getAxis("left").setTicks([[(np.log10(v), format_tick(v)) for v in log_ticks(lo, hi)]])
             item.setYRange(np.log10(lo), np.log10(hi), padding=0.08)
         self.length_plot.setXRange(-0.3, len(lengths) - 0.7, padding=0)

@@ -37,12 +37,13 @@ def nice_ticks(lo: float, hi: float, target_count: int = 5) -> np.ndarray:
 
 
 def log_ticks(lo: float, hi: float, max_count: int = 6) -> np.ndarray:
-    """Round values for a log axis over [lo, hi] (both > 0): 1-2-5 per decade, or fewer when that is many."""
+    """Round values inside [lo, hi] (both > 0) for a log axis: the sparsest of 1, 1-3, 1-2-5, 1…9 per
+    decade that gives at least two ticks (thinned to `max_count`), else linear round steps."""
     first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
-    for mantissas in ((1.0, 2.0, 5.0), (1.0, 3.0), (1.0,)):
+    for mantissas in ((1.0,), (1.0, 3.0), (1.0, 2.0, 5.0), tuple(float(m) for m in range(1, 10))):
         values = np.array([m * 10.0**k for k in range(first, last + 1) for m in mantissas])
         values = values[(values >= lo * (1 - 1e-9)) & (values <= hi * (1 + 1e-9))]
-        if len(values) <= max_count and len(values) >= 2:
-            return values
-    step = max(1, math.ceil((last - first) / max_count))
-    return 10.0 ** np.arange(first, last + 1, step)
+        if len(values) >= 2:
+            return values[:: math.ceil(len(values) / max_count)]
+    linear = nice_ticks(lo, hi, 3)  # less than a decade between two round mantissas: linear steps
+    return linear if len(linear) >= 2 else np.unique([lo, hi])

@@ -37,6 +37,7 @@ DECIMALS = 3
 TINT = QColor(236, 112, 20)  # the colour of the most sensitive cell
 MAX_TINT = 0.85  # the most sensitive cell is this far from white towards TINT
 TINT_LEVELS = 48  # tints are quantised so an edit repaints only cells whose tint visibly changed
+MAX_WIDTH = 560  # the editor asks for at most this width; wider networks scroll
 SENSITIVITY_TITLE = "|∂L/∂w|, L = output trajectory length"
 
 
@@ -73,7 +74,7 @@ class ValueSpinBox(QDoubleSpinBox):
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
-        return QSize(self.fontMetrics().horizontalAdvance("−10.000") + 18, hint.height())
+        return QSize(self.fontMetrics().horizontalAdvance("−10.000") + 12, hint.height())
 
     def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
@@ -106,9 +107,10 @@ class LayerEditor(QGroupBox):
         fan_in, fan_out = network.weights[layer - 1].shape
         source = "x" if layer == 1 else f"h{subscript(layer - 1)}"
         target = "f" if layer == n_layers else f"h{subscript(layer)}"
-        self.setTitle(f"W{subscript(layer)}  {source} → {target}   ({fan_in}×{fan_out})")
+        self._title = f"W{subscript(layer)}  {source} → {target}   ({fan_in}×{fan_out})"
+        self.setTitle(self._title)
         grid = QGridLayout(self)
-        grid.setHorizontalSpacing(3)
+        grid.setHorizontalSpacing(2)
         grid.setVerticalSpacing(3)
         grid.setContentsMargins(6, 4, 6, 6)
         for c in range(fan_out):
@@ -137,8 +139,10 @@ class LayerEditor(QGroupBox):
         grid.setColumnStretch(fan_out + 1, 1)
 
     def show_values(
-        self, weights: np.ndarray, bias: np.ndarray, w_levels: np.ndarray, b_levels: np.ndarray
+        self, weights: np.ndarray, bias: np.ndarray, w_levels: np.ndarray, b_levels: np.ndarray, mean: float
     ) -> None:
+        """Values, tint levels, and the layer's mean |∂L/∂w| in the title."""
+        self.setTitle(f"{self._title}   mean |∂L/∂w| {format_number(mean, 3)}")
         for r, row in enumerate(self.weights):
             for c, spin in enumerate(row):
                 spin.show_value(float(weights[r, c]))
@@ -208,6 +212,7 @@ class WeightEditor(QWidget):
         scroll.setWidget(self._content)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll = scroll
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
@@ -232,9 +237,10 @@ class WeightEditor(QWidget):
         top = float(grad.max()) if grad.size else 0.0
         levels = np.zeros_like(grad, dtype=np.int64) if top <= 0 else np.rint(grad / top * (TINT_LEVELS - 1))
         per_layer = result.sensitivity.split_by_layer(levels)
-        layers = zip(self.layers, network.weights, network.biases, per_layer, strict=True)
-        for editor, w, b, (wl, bl) in layers:
-            editor.show_values(w, b, wl, bl)
+        means = result.sensitivity.layer_summary(result.sensitivity.d_output_length)
+        layers = zip(self.layers, network.weights, network.biases, per_layer, means, strict=True)
+        for editor, w, b, (wl, bl), mean in layers:
+            editor.show_values(w, b, wl, bl, float(mean))
         self.legend.set_maximum(top)
 
     def _rebuild(self, network: Network) -> None:
@@ -245,6 +251,9 @@ class WeightEditor(QWidget):
         self.layers = [LayerEditor(self._model, i + 1, network) for i in range(len(network.weights))]
         for i, editor in enumerate(self.layers):
             self._column.insertWidget(i, editor)
+        # Ask for the width of the widest matrix (up to a limit), so small networks need no scrolling.
+        wanted = self._content.sizeHint().width() + self._scroll.verticalScrollBar().sizeHint().width()
+        self._scroll.setMinimumWidth(min(wanted, MAX_WIDTH))
 
 
 def _header(text: str) -> QLabel:
