@@ -110,7 +110,7 @@ def load_session(path: str | os.PathLike) -> Session:
         info = os.stat(source)
     except FileNotFoundError:
         raise SessionError(source, FILE_FIELD, "no such file") from None
-    except OSError as e:
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the name
         raise SessionError(source, FILE_FIELD, f"cannot read: {_reason(e)}") from None
     if stat.S_ISDIR(info.st_mode):
         raise SessionError(source, FILE_FIELD, "is a directory, not a session file")
@@ -364,12 +364,12 @@ def save_session(session: Session, path: str | os.PathLike) -> None:
         _check_loadable(data)
     except _Invalid as e:
         raise SessionError(source, e.field, e.problem) from None
-    target = os.path.realpath(source)  # save through a symlink into the file it points to
-    if os.path.isdir(target):
-        raise SessionError(source, FILE_FIELD, "is a directory; cannot save a session over it")
     try:
+        target = os.path.realpath(source)  # save through a symlink into the file it points to
+        if os.path.isdir(target):
+            raise SessionError(source, FILE_FIELD, "is a directory; cannot save a session over it")
         _write_atomically(target, data)
-    except OSError as e:
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the name
         problem = f"cannot save: {_reason(e)} (any existing file is unchanged)"
         raise SessionError(source, FILE_FIELD, problem) from e
 
@@ -528,5 +528,5 @@ def _count(n: int | None, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _reason(e: OSError) -> str:
-    return (e.strerror or str(e)).lower()
+def _reason(e: OSError | ValueError) -> str:
+    return (getattr(e, "strerror", None) or str(e)).lower()

@@ -503,6 +503,15 @@ def test_missing_file(tmp_path):
     check_message(info.value, str(path), "(file)", "no such file")
 
 
+def test_file_name_with_a_nul_byte():
+    with pytest.raises(SessionError) as info:
+        load_session("bad\0name.json")
+    check_message(info.value, "bad\0name.json", "(file)", "embedded null byte")
+    with pytest.raises(SessionError) as info:
+        save_session(Session(), "bad\0name.json")
+    check_message(info.value, "bad\0name.json", "(file)", "cannot save: embedded null byte")
+
+
 def test_path_is_a_directory(tmp_path):
     with pytest.raises(SessionError) as info:
         load_session(tmp_path)
