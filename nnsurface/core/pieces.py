@@ -1,0 +1,207 @@
+"""The loop t ∈ [0, 2π) cut into the pieces on which a piecewise-linear network is affine in (cos t, sin t).
+
+Layer by layer, on each current piece every pre-activation is A cos t + B sin t + C (one A, B, C per
+unit). Where it meets a knot κ is solved in closed form, R cos(t − φ) = κ − C, and the roots inside the
+piece split it. On each sub-piece every unit sits on one affine piece of the activation (decided by
+evaluating it at the sub-piece's midpoint, never by trusting the roots), so the next layer's input is
+again A cos t + B sin t + C. Neighbouring sub-pieces whose patterns agree are merged, which is how a
+unit that only touches a knot (a double root) causes no transition.
+
+The loop is closed: piece k runs from starts[k] to ends[k] = starts[k + 1], the last one ends at
+starts[0] + 2π. When no unit changes piece anywhere there is one piece, the whole loop [0, 2π), and no
+breakpoint. Each layer is one numpy pass over all pieces and units at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnsurface.core import activations
+from nnsurface.core.network import Network
+from nnsurface.core.trajectory import Trajectory
+
+TWO_PI = 2.0 * np.pi
+# Roots closer than this (in t) to each other or to an existing breakpoint are one breakpoint.
+SAME_BREAKPOINT = 1e-12
+# A unit whose pre-activation passes a knot by less than this fraction of its own size (|A|, |B|, |C|)
+# only touches it within rounding: no crossing.
+TOUCH_TOLERANCE = 64 * np.finfo(float).eps
+
+
+@dataclass(frozen=True, eq=False)
+class Pieces:
+    """The decomposition. Coefficient arrays hold rows (A, B, C): value = A cos t + B sin t + C.
+
+    starts, ends: (K,); patterns: (K, Σ widths) int8 piece index of every hidden unit;
+    pre, post: (K, 3, Σ widths) every hidden unit's pre-/post-activation; output: (K, 3) of f;
+    inputs: (3, m) the trajectory's rows (u, v, c); closed: True when the loop has breakpoints
+    (then K ≥ 2 and every start is one); bounds: column offsets of each hidden layer, (L+1,).
+    """
+
+    starts: np.ndarray
+    ends: np.ndarray
+    patterns: np.ndarray
+    pre: np.ndarray
+    post: np.ndarray
+    output: np.ndarray
+    inputs: np.ndarray
+    closed: bool
+    bounds: tuple[int, ...]
+
+    @property
+    def n_pieces(self) -> int:
+        return int(self.starts.size)
+
+
+def trajectory_rows(trajectory: Trajectory) -> np.ndarray:
+    """The trajectory as coefficient rows (u, v, c): x(t) = u cos t + v sin t + c, shape (3, m)."""
+    return np.stack([trajectory.u, trajectory.v, trajectory.center])
+
+
+def decompose(network: Network, trajectory: Trajectory) -> Pieces:
+    """Cut the loop at every point where a hidden unit changes its activation piece, exactly."""
+    if trajectory.dim != network.input_dim:
+        raise ValueError(f"trajectory has dimension {trajectory.dim}, the network takes {network.input_dim}")
+    knots = np.asarray(activations.knots(network.activation), dtype=np.float64)
+    knot_column = knots.reshape(-1, 1, 1)
+    slopes, offsets = activations.piece_affine(network.activation)
+    has_offsets = bool(np.any(offsets))
+    inputs = trajectory_rows(trajectory)
+
+    starts = np.zeros(1)
+    ends = np.full(1, TWO_PI)
+    closed = False
+    rows = inputs[None]  # (K, 3, fan_in): the current layer's input on each piece
+    # Per-layer arrays, gathered whenever pieces split (collapsed to one array first when deep).
+    patterns: list[np.ndarray] = []
+    pres: list[np.ndarray] = []
+    posts: list[np.ndarray] = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for w, b in zip(network.weights[:-1], network.biases[:-1], strict=True):
+            z = rows @ w
+            z[:, 2] += b
+            parent = None
+            if knots.size:
+                cuts = _crossings(z, knot_column, starts, ends, closed)
+                if cuts.size:
+                    starts, ends, parent = _split(starts, cuts, closed)
+                    z = z[parent]
+                    patterns, pres, posts = (_gather(p, parent) for p in (patterns, pres, posts))
+            mid = 0.5 * (starts + ends)
+            value = z[:, 0] * np.cos(mid)[:, None] + z[:, 1] * np.sin(mid)[:, None] + z[:, 2]
+            pattern = np.searchsorted(knots, value).astype(np.int8)
+            rows = z * slopes[pattern][:, None, :]
+            if has_offsets:
+                rows[:, 2] += offsets[pattern]
+            patterns.append(pattern)
+            pres.append(z)
+            posts.append(rows)
+            if parent is not None:
+                keep = _changed(pattern, parent)
+                if keep is None:
+                    closed = True
+                else:
+                    starts, ends, closed = _kept_pieces(keep, starts)
+                    keep = keep if keep.size else np.zeros(1, dtype=np.intp)
+                    patterns, pres, posts = (_gather(p, keep) for p in (patterns, pres, posts))
+                    rows = rows[keep]
+    out = rows @ network.weights[-1][:, 0]
+    out[:, 2] += network.biases[-1][0]
+    bounds = tuple(int(x) for x in np.concatenate([[0], np.cumsum(network.widths)]))
+    k = starts.size
+    return Pieces(
+        starts=starts,
+        ends=ends,
+        patterns=np.concatenate(patterns, axis=1) if patterns else np.zeros((k, 0), dtype=np.int8),
+        pre=np.concatenate(pres, axis=2) if pres else np.zeros((k, 3, 0)),
+        post=np.concatenate(posts, axis=2) if posts else np.zeros((k, 3, 0)),
+        output=out,
+        inputs=inputs,
+        closed=closed,
+        bounds=bounds,
+    )
+
+
+def _gather(arrays: list[np.ndarray], index: np.ndarray) -> list[np.ndarray]:
+    """Rows `index` of each per-layer array (several layers are joined first: one gather, not many)."""
+    if len(arrays) > 1:
+        arrays = [np.concatenate(arrays, axis=-1)]
+    return [a[index] for a in arrays]
+
+
+_ROOT_SIGNS = np.array([1.0, -1.0]).reshape(2, 1, 1, 1)
+
+
+def _crossings(z, knots, starts, ends, closed) -> np.ndarray:
+    """Every t strictly inside a piece where a unit's pre-activation crosses a knot (unsorted).
+
+    `knots` has shape (n_knots, 1, 1); the roots array is (2, n_knots, K, units).
+    """
+    a, b, c = z[:, 0], z[:, 1], z[:, 2]
+    amp = np.hypot(a, b)
+    gap = knots - c
+    ratio = gap / amp
+    # Crossing: the excursion amp − |gap| beyond the knot exceeds rounding of amp and c.
+    crossing = np.abs(ratio) < 1.0 - TOUCH_TOLERANCE * (1.0 + np.abs(c) / amp)
+    half = np.arccos(np.clip(ratio, -1.0, 1.0))
+    offset = np.arctan2(b, a) - starts[:, None] + half * _ROOT_SIGNS
+    np.mod(offset, TWO_PI, out=offset)
+    if closed:
+        crossing = crossing & (offset > SAME_BREAKPOINT)
+        crossing &= offset < (ends - starts - SAME_BREAKPOINT)[:, None]
+    else:
+        crossing = np.broadcast_to(crossing, offset.shape)
+    offset += starts[:, None]
+    return offset[crossing]
+
+
+def _split(starts, cuts, closed):
+    """New piece starts/ends after adding `cuts`, and each new piece's parent piece index."""
+    if closed:
+        bounds = np.sort(np.concatenate([starts, cuts]))
+    else:
+        # The loop had no breakpoint yet, so its start at 0 is arbitrary; a cut within rounding of
+        # 0 ≡ 2π is put exactly at 0.
+        near_zero = (cuts < SAME_BREAKPOINT) | (cuts > TWO_PI - SAME_BREAKPOINT)
+        bounds = np.sort(np.where(near_zero, 0.0, cuts))
+    distinct = np.empty(bounds.size, dtype=bool)
+    distinct[0] = True
+    np.greater(bounds[1:] - bounds[:-1], SAME_BREAKPOINT, out=distinct[1:])
+    if bounds[-1] - bounds[0] > TWO_PI - SAME_BREAKPOINT:
+        distinct[-1] = False
+    if not distinct.all():
+        bounds = bounds[distinct]
+    ends = np.empty_like(bounds)
+    ends[:-1] = bounds[1:]
+    ends[-1] = bounds[0] + TWO_PI
+    if closed:
+        parent = np.searchsorted(starts, bounds, side="right") - 1
+    else:
+        parent = np.zeros(bounds.size, dtype=np.intp)
+    return bounds, ends, parent
+
+
+def _changed(pattern: np.ndarray, parent: np.ndarray) -> np.ndarray | None:
+    """Indices of pieces whose pattern differs from the previous piece's (cyclically), None if all do.
+
+    Pieces with different parents already differ in an older layer; within one parent only the newest
+    layer's pattern can differ.
+    """
+    prev = np.arange(-1, parent.size - 1)
+    differs = (pattern != pattern[prev]).any(axis=1) | (parent != parent[prev])
+    if differs.all():
+        return None
+    return np.flatnonzero(differs)
+
+
+def _kept_pieces(keep: np.ndarray, starts: np.ndarray):
+    """Starts, ends and `closed` once only the pieces at `keep` remain (each absorbs those after it)."""
+    if keep.size == 0:  # no breakpoint left: the whole loop is one piece again
+        return np.zeros(1), np.full(1, TWO_PI), False
+    new_starts = starts[keep]
+    new_ends = np.empty_like(new_starts)
+    new_ends[:-1] = new_starts[1:]
+    new_ends[-1] = new_starts[0] + TWO_PI
+    return new_starts, new_ends, True
