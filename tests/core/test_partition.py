@@ -51,6 +51,15 @@ def _interior_points(poly: np.ndarray, k: int, rng: np.random.Generator) -> np.n
     return c + 0.9 * (pts - c)
 
 
+def _at_a_knot(net: Network, pts: np.ndarray) -> np.ndarray:
+    """Points where a pre-activation is within rounding of a knot: with weights that cancel exactly
+    (say integers) a unit can sit on its knot over a whole region, and the network's own rounding
+    then picks its piece point by point."""
+    pre = np.concatenate(net.forward_all(pts).pre, axis=1)
+    knots = (0.0,) if net.activation == "relu" else (-1.0, 1.0)
+    return np.any([np.any(np.abs(pre - k) <= 1e-12 * (1 + np.abs(pre).max()), axis=1) for k in knots], axis=0)
+
+
 def _window_area(window) -> float:
     x0, x1, y0, y1 = window
     return (x1 - x0) * (y1 - y0)
@@ -77,7 +86,7 @@ def _check_partition(net: Network, window, rng: np.random.Generator, points_per_
         pts = _interior_points(poly, points_per_region, rng)
         f = net(pts)
         np.testing.assert_allclose(part.evaluate(k, pts), f, rtol=1e-9, atol=1e-9 * (1 + np.abs(f).max()))
-        inside = np.all(_edge_distances(poly, pts) > 1e-7 * scale, axis=1)
+        inside = np.all(_edge_distances(poly, pts) > 1e-7 * scale, axis=1) & ~_at_a_knot(net, pts)
         assert np.all(net.patterns(pts[inside]) == part.patterns[k])
     # each region is one activation pattern
     assert len(np.unique(part.patterns, axis=0)) == part.regions_exact
@@ -298,6 +307,29 @@ def test_second_layer_lines_bend_at_first_layer_creases():
     part = _check_partition(net, (-1.0, 1.0, 0.0, 1.0), np.random.default_rng(7))
     assert part.regions_exact == 3
     assert part.crease_length == pytest.approx(1.0 + np.hypot(0.5, 1.0), rel=1e-12)
+
+
+def test_small_integer_weights_full_of_coincidences():
+    # Integer weights and biases on an integer window: lines through vertices and window corners,
+    # coincident and duplicated units, exact cancellations, dead and saturated layers.
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        dims = [2, *rng.integers(1, 6, size=rng.integers(1, 4)), 1]
+        ws = [
+            rng.integers(-2, 3, size=(a, b)).astype(float) for a, b in zip(dims[:-1], dims[1:], strict=True)
+        ]
+        bs = [rng.integers(-2, 3, size=b).astype(float) * (rng.random() < 0.6) for b in dims[1:]]
+        if rng.random() < 0.3:  # a duplicated (or mirrored, or scaled) first-layer unit
+            ws[0][:, -1] = ws[0][:, 0] * rng.choice([1, 2, -1])
+            bs[0][-1] = bs[0][0]
+        half = float(rng.integers(1, 4))
+        window = (-half, half, -half, half) if rng.random() < 0.5 else (0.0, half, -1.0, 1.0)
+        net = Network(ws, bs, ["relu", "hardtanh"][rng.integers(2)])
+        part = _check_partition(net, window, rng)
+        seg = crease_segments(part).astype(np.float64)
+        assert np.linalg.norm(seg[:, 1, :2] - seg[:, 0, :2], axis=1).sum() == pytest.approx(
+            part.crease_length, rel=1e-6, abs=1e-6
+        )
 
 
 def test_no_hidden_layer_is_one_plane():
