@@ -147,3 +147,17 @@ def test_typing_a_number_is_one_recompute(window, qtbot):
     qtbot.wait(30)
     assert len(results) == 1
     assert results[0].session.network.weights[2][2, 0] == -0.625
+
+
+def test_the_editor_mirrors_edits_made_elsewhere_without_echoing_them(window, qtbot):
+    sessions = []
+    window.model.sessionChanged.connect(sessions.append)
+    with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
+        window.model.set_bias(0, 3, -2.5)
+        window.model.set_widths((4, 5))
+    assert spinbox(window, bias_name(1, 3)).value() == -2.5
+    assert spinbox(window, weight_name(2, 3, 4)).value() == round(
+        window.model.session().network.weights[1][3, 4], 3
+    )
+    qtbot.wait(30)
+    assert len(sessions) == 2  # the two edits, nothing sent back by the mirrored spinboxes
