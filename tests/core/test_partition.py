@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nnsurface.core.grid import evaluate_grid
 from nnsurface.core.network import Network, default_network, paper_random
 from nnsurface.core.partition import (
     Partition,
@@ -173,16 +174,19 @@ def test_default_network_regions():
     assert np.all(_containing(part, pts, -1e-9).sum(axis=1) >= 1)
 
 
-def test_grid_points_have_the_pattern_of_their_region():
-    net = paper_random((5, 5), sigma_w2=2.0, sigma_b2=0.5, seed=7, activation="relu")
+@pytest.mark.parametrize("activation", ["relu", "hardtanh"])
+def test_grid_points_have_the_pattern_of_their_region(activation):
+    # Both the network's own patterns and the grid's labels (what the view colours) agree.
+    net = paper_random((5, 5), sigma_w2=2.0, sigma_b2=0.5, seed=7, activation=activation)
     part = partition(net, SQUARE5)
-    g = np.linspace(-5, 5, 101)
-    pts = np.column_stack([np.repeat(g, len(g)), np.tile(g, len(g))])
+    grid = evaluate_grid(net, 5.0, 101)
+    pts = np.column_stack([np.repeat(grid.x, 101), np.tile(grid.y, 101)]).astype(np.float64)
     member = _containing(part, pts, 1e-7)
     located = member.any(axis=1)
     assert located.mean() > 0.95  # the rest are within 1e-7 of a crease
     region = np.argmax(member[located], axis=1)
     np.testing.assert_array_equal(part.patterns[region], net.patterns(pts[located]))
+    np.testing.assert_array_equal(part.patterns[region], grid.patterns[grid.labels.ravel()[located]])
 
 
 def test_fine_grid_sees_the_same_regions():
