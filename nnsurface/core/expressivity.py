@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from nnsurface.core.layer_lengths import (
+    ExactLayers,
     PieceBudgetExceeded,
     exact_layer_lengths,
     loop_length,
@@ -164,11 +165,15 @@ def sweep_network(settings: SweepSettings, sigma_w2: float, index: int) -> tuple
     return net, Trajectory(np.zeros(settings.input_dim), u, v)
 
 
-def network_records(settings: SweepSettings, sigma_w2: float, index: int) -> list[LayerRecord]:
-    """Every layer's record for one network: exact as deep as the piece budget allows, then sampled."""
+def network_records(
+    settings: SweepSettings, sigma_w2: float, index: int, checkpoint: Callable[[], None] | None = None
+) -> list[LayerRecord]:
+    """Every layer's record for one network: exact as deep as the piece budget allows, then sampled.
+
+    `checkpoint` is called often (between batches of pieces or samples); raising there stops the work."""
     net, traj = sweep_network(settings, sigma_w2, index)
     depth = settings.depth
-    exact_depth, exact, estimate = _exact_part(net, traj, settings.max_pieces)
+    exact_depth, exact, estimate = _exact_part(net, traj, settings.max_pieces, checkpoint)
     records = [LayerRecord(sigma_w2, index, 0, loop_length(traj), 0, "exact")]
     for layer in range(1, exact_depth + 1):
         length, trans = float(exact.lengths[layer]), int(exact.transitions[layer - 1])
@@ -176,7 +181,9 @@ def network_records(settings: SweepSettings, sigma_w2: float, index: int) -> lis
     if exact_depth < depth:
         wanted = SAMPLES_PER_PIECE * max(estimate, 1.0)
         start = int(min(settings.max_samples, max(MIN_SAMPLES, 2 ** math.ceil(math.log2(wanted)))))
-        sampled = converged_polyline(net, traj, exact_depth + 1, start, settings.max_samples, settings.target)
+        sampled = converged_polyline(
+            net, traj, exact_depth + 1, start, settings.max_samples, settings.target, checkpoint
+        )
         for layer in range(exact_depth + 1, depth + 1):
             conv = float(sampled.convergence[layer])
             trans = None if sampled.transitions is None else int(sampled.transitions[layer - 1])
@@ -189,7 +196,9 @@ def network_records(settings: SweepSettings, sigma_w2: float, index: int) -> lis
     return records
 
 
-def _exact_part(net: Network, traj: Trajectory, max_pieces: int):
+def _exact_part(
+    net: Network, traj: Trajectory, max_pieces: int, checkpoint: Callable[[], None] | None
+) -> tuple[int, ExactLayers | None, float]:
     """(layers walked exactly, their ExactLayers, estimated pieces of the deepest layer left out).
 
     A first walk of every layer stops once the budget is spent and extrapolates each layer's piece count
@@ -202,7 +211,8 @@ def _exact_part(net: Network, traj: Trajectory, max_pieces: int):
     estimate = 0.0
     while layers > 0:
         try:
-            return layers, exact_layer_lengths(net, traj, layers=layers, max_pieces=max_pieces), estimate
+            exact = exact_layer_lengths(net, traj, layers, max_pieces, checkpoint=checkpoint)
+            return layers, exact, estimate
         except PieceBudgetExceeded as e:
             counts = np.asarray(e.estimated_pieces)
             cumulative = np.cumsum(counts)
@@ -216,19 +226,24 @@ def _run_task(task: tuple[SweepSettings, float, int]) -> list[LayerRecord]:
     return network_records(*task)
 
 
-def iter_sweep(settings: SweepSettings, workers: int = 1) -> Iterator[list[LayerRecord]]:
+def iter_sweep(
+    settings: SweepSettings, workers: int = 1, checkpoint: Callable[[], None] | None = None
+) -> Iterator[list[LayerRecord]]:
     """The records of each (σ_w², network) in sweep order, one list per network, as they are computed.
 
-    With workers > 1 the networks are spread over worker processes (the results do not change: each
-    network has its own seed). Closing the iterator early terminates the workers at once, which is
-    how the lab's Cancel stops a run.
+    With workers > 1 (and where processes can be forked) the networks are spread over worker processes;
+    the records do not change, each network having its own seed. Closing the iterator early terminates
+    the workers at once. In one process, `checkpoint` is called between batches of work; raising there
+    stops the sweep within milliseconds (the lab's Cancel).
     """
     tasks = [(settings, s, n) for s in settings.sigma_w2 for n in range(settings.networks)]
-    if workers <= 1:
+    # Fork, not spawn: spawned workers re-import __main__, which `python -m nnsurface` and frozen apps
+    # cannot take.
+    if workers <= 1 or len(tasks) == 1 or "fork" not in multiprocessing.get_all_start_methods():
         for task in tasks:
-            yield _run_task(task)
+            yield network_records(*task, checkpoint=checkpoint)
         return
-    with multiprocessing.get_context("spawn").Pool(min(workers, len(tasks))) as pool:
+    with multiprocessing.get_context("fork").Pool(min(workers, len(tasks))) as pool:
         yield from pool.imap(_run_task, tasks)
 
 

@@ -13,6 +13,7 @@ length is an elliptic integral (`ellipse_arc.arc_length`). Nothing is sampled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,8 +58,17 @@ class _Walk:
     the last one (the output layer, which has none).
     """
 
-    def __init__(self, weights, biases, activation: str, linear_last: bool, max_pieces: int | None):
+    def __init__(
+        self,
+        weights,
+        biases,
+        activation: str,
+        linear_last: bool,
+        max_pieces: int | None,
+        checkpoint: Callable[[], None] | None = None,
+    ):
         self.weights, self.biases = tuple(weights), tuple(biases)
+        self.checkpoint = checkpoint
         self.name = activation
         self.linear_last = linear_last
         layers = len(self.weights)
@@ -77,6 +87,8 @@ class _Walk:
 
     def run(self, t0: np.ndarray, t1: np.ndarray, coef: np.ndarray, layer: int) -> None:
         """Push pieces [t0, t1) whose layer-`layer` input has coefficients coef (3, n, width) one layer on."""
+        if self.checkpoint is not None:
+            self.checkpoint()
         w, b = self.weights[layer], self.biases[layer]
         n = t0.size
         z = (coef.reshape(3 * n, -1) @ w).reshape(3, n, -1)
@@ -209,12 +221,14 @@ def exact_layer_lengths(
     layers: int | None = None,
     max_pieces: int | None = None,
     include_output: bool = False,
+    checkpoint: Callable[[], None] | None = None,
 ) -> ExactLayers:
     """Exact lengths of the input loop and of hidden layers 1..`layers`, and their transitions.
 
     With include_output (only when all hidden layers are walked) one more entry is the output's length
     ∫|df/dt| dt. Raises PieceBudgetExceeded once more than `max_pieces` pieces (summed over layers) have
     been met; its estimate extrapolates each layer's count from the part of the loop walked so far.
+    `checkpoint` is called before every batch of pieces: raising there abandons the walk (Cancel).
     """
     _check_walkable(network.activation)
     layers = network.n_hidden if layers is None else layers
@@ -226,7 +240,9 @@ def exact_layer_lengths(
     n = layers + 1 if include_output else layers
     if n == 0:
         return ExactLayers(np.array([base]), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    walk = _Walk(network.weights[:n], network.biases[:n], network.activation, include_output, max_pieces)
+    walk = _Walk(
+        network.weights[:n], network.biases[:n], network.activation, include_output, max_pieces, checkpoint
+    )
     walk.start(np.stack([trajectory.u, trajectory.v, trajectory.center]))
     return ExactLayers(np.concatenate([[base], walk.lengths]), walk.transitions, walk.pieces)
 

@@ -9,6 +9,7 @@ samples are lower bounds too: a unit that crosses a knot and back between two sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,8 +32,12 @@ class SampledLayers:
     samples: int
 
 
-def polyline_layers(network: Network, trajectory: Trajectory, samples: int) -> SampledLayers:
-    """Lengths of the input and of every hidden layer along `samples` equally spaced t in [0, 2π)."""
+def polyline_layers(
+    network: Network, trajectory: Trajectory, samples: int, checkpoint: Callable[[], None] | None = None
+) -> SampledLayers:
+    """Lengths of the input and of every hidden layer along `samples` equally spaced t in [0, 2π).
+
+    `checkpoint` is called before every chunk of samples: raising there abandons the pass (Cancel)."""
     if samples < 4 or samples % 2:
         raise ValueError(f"samples: expected an even number ≥ 4, got {samples}")
     n_layers = network.n_hidden + 1
@@ -42,6 +47,8 @@ def polyline_layers(network: Network, trajectory: Trajectory, samples: int) -> S
     crossings = np.zeros(network.n_hidden, dtype=np.int64)
     t_all = np.linspace(0.0, 2.0 * np.pi, samples, endpoint=False)
     for lo in range(0, samples, CHUNK):
+        if checkpoint is not None:
+            checkpoint()
         # One extra sample closes the gap to the next chunk (the last chunk wraps to t = 0).
         idx = np.arange(lo, min(lo + CHUNK, samples) + 1) % samples
         h = trajectory.points(t_all[idx])
@@ -72,12 +79,13 @@ def converged_polyline(
     min_samples: int,
     max_samples: int,
     target: float,
+    checkpoint: Callable[[], None] | None = None,
 ) -> SampledLayers:
     """Double the sample count from `min_samples` until layers ≥ `first_layer` change by ≤ `target`
     from N/2 to N, or `max_samples` is reached; returns the last pass (check its convergence)."""
     samples = min_samples
     while True:
-        result = polyline_layers(network, trajectory, samples)
+        result = polyline_layers(network, trajectory, samples, checkpoint)
         if np.all(result.convergence[first_layer:] <= target) or samples * 2 > max_samples:
             return result
         samples *= 2
