@@ -210,30 +210,37 @@ def build_result(session: Session, color_mode: str, revision: int, previous: Res
         meas, sens = measure(net, traj), sensitivity(net, traj)
     lift = LIFT_FRACTION * z_span
     t = np.union1d(np.linspace(0.0, 2 * np.pi, TRAJECTORY_SAMPLES + 1), meas.breakpoints)
-    f = net(traj.points(t))
-    bp_f = net(traj.points(meas.breakpoints)) if meas.breakpoints.size else np.zeros(0)
+    xy, bp_xy = traj.points(t), traj.points(meas.breakpoints)
+    f, bp_f = net(xy), net(bp_xy)
     return Result(
         revision=revision,
         session=session,
         grid=grid,
-        normals=normals,
+        normals=_read_only(normals),
         color_mode=color_mode,
-        colors=cols,
+        colors=_read_only(cols),
         z_range=(zmin, zmax),
         z_span=z_span,
         lift=lift,
-        trajectory_t=t,
-        trajectory_f=f,
-        trajectory_points=_lifted(traj.points(t), f, lift),
-        breakpoint_f=bp_f,
-        breakpoint_points=_lifted(traj.points(meas.breakpoints), bp_f, lift),
+        trajectory_t=_read_only(t),
+        trajectory_f=_read_only(f),
+        trajectory_points=_lifted(xy, f, lift),
+        breakpoint_f=_read_only(bp_f),
+        breakpoint_points=_lifted(bp_xy, bp_f, lift),
         measures=meas,
         sensitivity=sens,
     )
 
 
 def _lifted(xy: np.ndarray, f: np.ndarray, lift: float) -> np.ndarray:
+    """(x₁, x₂, f + lift) as float32, what the GL line and dots take."""
     out = np.empty((len(f), 3), dtype=np.float32)
     out[:, :2] = xy[:, :2]
     out[:, 2] = f + lift
-    return out
+    return _read_only(out)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """Results are shared by every view: an array in one must not be changed by any of them."""
+    a.setflags(write=False)
+    return a
