@@ -17,7 +17,7 @@ def nice_floor(x: float) -> float:
 
 
 def nice_step(span: float, target_count: int) -> float:
-    """A {1, 2, 5}·10ᵏ step giving about `target_count` intervals over `span`."""
+    """The smallest {1, 2, 5}·10ᵏ step giving at most `target_count` intervals over `span`."""
     raw = span / max(target_count, 1)
     k = math.floor(math.log10(raw))
     base = 10.0**k
