@@ -25,8 +25,9 @@ from nnsurface.core.trajectory import Trajectory
 TWO_PI = 2.0 * np.pi
 # Roots closer than this (in t) to each other or to an existing breakpoint are one breakpoint.
 SAME_BREAKPOINT = 1e-12
-# A unit whose pre-activation passes a knot by less than this fraction of its own size (|A|, |B|, |C|)
-# only touches it within rounding: no crossing.
+# A unit whose pre-activation passes a knot by less than this fraction of the size of the terms that
+# sum to it (|A|, |B|, |C| of its inputs times |weights|, plus |bias| and |knot|) only touches it
+# within rounding: no crossing.
 TOUCH_TOLERANCE = 64 * np.finfo(float).eps
 
 
@@ -84,7 +85,8 @@ def decompose(network: Network, trajectory: Trajectory) -> Pieces:
             z[:, 2] += b
             parent = None
             if knots.size:
-                cuts = _crossings(z, knot_column, starts, ends, closed)
+                size = np.abs(rows).sum(axis=1) @ np.abs(w) + np.abs(b)
+                cuts = _crossings(z, size, knot_column, starts, ends, closed)
                 if cuts.size:
                     starts, ends, parent = _split(starts, cuts, closed)
                     z = z[parent]
@@ -134,17 +136,18 @@ def _gather(arrays: list[np.ndarray], index: np.ndarray) -> list[np.ndarray]:
 _ROOT_SIGNS = np.array([1.0, -1.0]).reshape(2, 1, 1, 1)
 
 
-def _crossings(z, knots, starts, ends, closed) -> np.ndarray:
+def _crossings(z, size, knots, starts, ends, closed) -> np.ndarray:
     """Every t strictly inside a piece where a unit's pre-activation crosses a knot (unsorted).
 
-    `knots` has shape (n_knots, 1, 1); the roots array is (2, n_knots, K, units).
+    `size` (K, units) bounds the terms summed into each pre-activation; `knots` has shape
+    (n_knots, 1, 1); the roots array is (2, n_knots, K, units).
     """
     a, b, c = z[:, 0], z[:, 1], z[:, 2]
     amp = np.hypot(a, b)
     gap = knots - c
     ratio = gap / amp
-    # Crossing: the excursion amp − |gap| beyond the knot exceeds rounding of amp and c.
-    crossing = np.abs(ratio) < 1.0 - TOUCH_TOLERANCE * (1.0 + np.abs(c) / amp)
+    # Crossing: the excursion amp − |gap| beyond the knot exceeds the rounding of its terms.
+    crossing = np.abs(ratio) < 1.0 - TOUCH_TOLERANCE * (size + np.abs(knots)) / amp
     half = np.arccos(np.clip(ratio, -1.0, 1.0))
     offset = np.arctan2(b, a) - starts[:, None] + half * _ROOT_SIGNS
     np.mod(offset, TWO_PI, out=offset)
@@ -162,10 +165,7 @@ def _split(starts, cuts, closed):
     if closed:
         bounds = np.sort(np.concatenate([starts, cuts]))
     else:
-        # The loop had no breakpoint yet, so its start at 0 is arbitrary; a cut within rounding of
-        # 0 ≡ 2π is put exactly at 0.
-        near_zero = (cuts < SAME_BREAKPOINT) | (cuts > TWO_PI - SAME_BREAKPOINT)
-        bounds = np.sort(np.where(near_zero, 0.0, cuts))
+        bounds = np.sort(cuts)
     distinct = np.empty(bounds.size, dtype=bool)
     distinct[0] = True
     np.greater(bounds[1:] - bounds[:-1], SAME_BREAKPOINT, out=distinct[1:])

@@ -1,0 +1,317 @@
+"""Measures of smooth (tanh) networks: located critical points and adaptive Gauss–Kronrod quadrature.
+
+No closed form exists once tanh bends the layers, so:
+- output_length, the total variation of f around the loop, is Σ |f(cⱼ₊₁) − f(cⱼ)| over the critical
+  points cⱼ of f(x(t)), found by dense sampling of f′ and f″ and safeguarded Newton steps. This is
+  exact up to rounding, and has no kink to integrate across.
+- every hidden layer's length and the surface length are ∫ speed dt by vectorised adaptive
+  Gauss–Kronrod (7/15) bisection until the estimated error is below 1e-12 of each length.
+- input_length is the ellipse's closed form (arclength.py).
+Derivatives along the loop are propagated forward with the values (a jet): h, h′ and, for f, f″.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnsurface.core import activations
+from nnsurface.core.arclength import TWO_PI, ellipse_arcs
+from nnsurface.core.network import Network
+from nnsurface.core.trajectory import Trajectory
+
+RELATIVE_TOLERANCE = 1e-12
+INITIAL_PANELS = 32
+MAX_ROUNDS = 60
+# Samples of f′ and f″ when looking for critical points; two critical points closer than this
+# spacing are still found, through the sign change of f″ between them.
+CRITICAL_SAMPLES = 2048
+
+# Gauss–Kronrod 7/15 nodes on [−1, 1] (QUADPACK qk15): Kronrod nodes, their weights, Gauss weights.
+_XK = np.array(
+    [
+        0.991455371120812639206854697526329,
+        0.949107912342758524526189684047851,
+        0.864864423359769072789712788640926,
+        0.741531185599394439863864773280788,
+        0.586087235467691130294144845693013,
+        0.405845151377397166906606412076961,
+        0.207784955007898467600689403773245,
+        0.000000000000000000000000000000000,
+    ]
+)
+_WK = np.array(
+    [
+        0.022935322010529224963732008058970,
+        0.063092092629978553290700663189204,
+        0.104790010322250183839876322541518,
+        0.140653259715525918745189590510238,
+        0.169004726639267902826583426598550,
+        0.190350578064785409913256402421014,
+        0.204432940075298892414161999234649,
+        0.209482141084727828012999174891714,
+    ]
+)
+_WG = np.array(
+    [
+        0.129484966168869693270611432679082,
+        0.279705391489276667901467771423780,
+        0.381830050505118944950369775488975,
+        0.417959183673469387755102040816327,
+    ]
+)
+GK_NODES = np.concatenate([-_XK[:-1], _XK[::-1]])  # 15 nodes, ascending
+GK_WEIGHTS = np.concatenate([_WK[:-1], _WK[::-1]])
+# Gauss 7-point weights on the same 15 nodes (zero at the Kronrod-only nodes).
+G7_WEIGHTS = np.zeros(15)
+G7_WEIGHTS[[1, 3, 5, 7, 9, 11, 13]] = np.concatenate([_WG[:-1], _WG[::-1]])
+
+
+@dataclass(frozen=True, eq=False)
+class Jet:
+    """Values and t-derivatives along the loop at points t: per hidden layer h and h′ (n, width);
+    pre-activations z; the output f, f′, f″ (n,); the input x and x′ (n, m)."""
+
+    x: np.ndarray
+    dx: np.ndarray
+    pre: tuple[np.ndarray, ...]
+    dpre: tuple[np.ndarray, ...]
+    post: tuple[np.ndarray, ...]
+    dpost: tuple[np.ndarray, ...]
+    f: np.ndarray
+    df: np.ndarray
+    d2f: np.ndarray | None
+
+
+def jet(network: Network, trajectory: Trajectory, t: np.ndarray, second: bool = False) -> Jet:
+    """Forward pass carrying d/dt (and d²/dt² when `second`) along x(t) = c + u cos t + v sin t."""
+    t = np.asarray(t, dtype=np.float64)
+    ct, st = np.cos(t)[:, None], np.sin(t)[:, None]
+    u, v = trajectory.u, trajectory.v
+    h = trajectory.center + u * ct + v * st
+    x = h
+    dh = v * ct - u * st
+    dx = dh
+    d2h = trajectory.center - h if second else None
+    act = network.activation
+    pre, dpre, post, dpost = [], [], [], []
+    for w, b in zip(network.weights[:-1], network.biases[:-1], strict=True):
+        z = h @ w + b
+        dz = dh @ w
+        slope = activations.derivative(act, z)
+        h = activations.apply(act, z)
+        if second:
+            d2h = activations.second_derivative(act, z) * dz * dz + slope * (d2h @ w)
+        dh = slope * dz
+        pre.append(z)
+        dpre.append(dz)
+        post.append(h)
+        dpost.append(dh)
+    w_out = network.weights[-1][:, 0]
+    f = h @ w_out + network.biases[-1][0]
+    df = dh @ w_out
+    d2f = d2h @ w_out if second else None
+    return Jet(x, dx, tuple(pre), tuple(dpre), tuple(post), tuple(dpost), f, df, d2f)
+
+
+# --- critical points and the output's total variation -------------------------------------------
+
+
+def critical_points(network: Network, trajectory: Trajectory) -> np.ndarray:
+    """Sorted t in [0, 2π) where d f(x(t))/dt changes sign."""
+    n = CRITICAL_SAMPLES
+    t = np.arange(n) * (TWO_PI / n)
+    j = jet(network, trajectory, t, second=True)
+    d1, d2 = j.df, j.d2f
+    scale = np.max(np.abs(d1)) if n else 0.0
+    if scale == 0.0:
+        return np.empty(0)
+    lo = t
+    hi = t + TWO_PI / n
+    d1_next = np.roll(d1, -1)
+    d2_next = np.roll(d2, -1)
+    # Intervals where f′ changes sign bracket one critical point each (an odd number, generically one).
+    sign_change = np.signbit(d1) != np.signbit(d1_next)
+    brackets = [(lo[sign_change], hi[sign_change], d1[sign_change])]
+    # Where f″ changes sign but f′ does not, f′ has an extremum inside that may cross zero twice.
+    # Its value is estimated from the cubic Hermite interpolant of f′; only extrema that come near
+    # zero (or past it) are located exactly.
+    dip = ~sign_change & (np.signbit(d2) != np.signbit(d2_next))
+    if dip.any():
+        step = TWO_PI / n
+        near = _hermite_extremum(d1[dip], d1_next[dip], d2[dip] * step, d2_next[dip] * step)
+        suspect = np.flatnonzero(dip)[near < 0.5 * np.minimum(np.abs(d1[dip]), np.abs(d1_next[dip]))]
+        if suspect.size:
+            t_ext = _newton_bisect(
+                lambda s: _second_and_third(network, trajectory, s), lo[suspect], hi[suspect], d2[suspect]
+            )
+            d1_ext = jet(network, trajectory, t_ext).df
+            crosses = np.signbit(d1_ext) != np.signbit(d1[suspect])
+            if crosses.any():
+                s_idx = suspect[crosses]
+                brackets.append((lo[s_idx], t_ext[crosses], d1[s_idx]))
+                brackets.append((t_ext[crosses], hi[s_idx], d1_ext[crosses]))
+    lo_all = np.concatenate([b[0] for b in brackets])
+    hi_all = np.concatenate([b[1] for b in brackets])
+    d_lo = np.concatenate([b[2] for b in brackets])
+    if lo_all.size == 0:
+        return np.empty(0)
+    roots = _newton_bisect(lambda s: _first_and_second(network, trajectory, s), lo_all, hi_all, d_lo)
+    return np.sort(np.mod(roots, TWO_PI))
+
+
+def _hermite_extremum(p0, p1, m0, m1):
+    """Least value, taken with the sign of p0, of the cubic with values p0, p1 and slopes m0, m1 at
+    its extrema in [0, 1]: negative when the cubic crosses zero and comes back."""
+    # p(s) = p0 + m0 s + (3(p1−p0) − 2m0 − m1) s² + (2(p0−p1) + m0 + m1) s³; p′(s) = 0 is a quadratic.
+    c2 = 3 * (p1 - p0) - 2 * m0 - m1
+    c3 = 2 * (p0 - p1) + m0 + m1
+    a, b, c = 3 * c3, 2 * c2, m0
+    disc = np.sqrt(np.maximum(b * b - 4 * a * c, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roots = np.stack([(-b + disc) / (2 * a), (-b - disc) / (2 * a), -c / b])
+    roots = np.where((roots >= 0) & (roots <= 1), roots, 0.5)
+    values = p0 + roots * (m0 + roots * (c2 + roots * c3))
+    return np.min(values * np.sign(p0), axis=0)
+
+
+def _first_and_second(network, trajectory, t):
+    j = jet(network, trajectory, t, second=True)
+    return j.df, j.d2f
+
+
+def _second_and_third(network, trajectory, t, h=1e-6):
+    """f″ and a central-difference f‴ (only steers Newton; bisection keeps the bracket honest)."""
+    j = jet(network, trajectory, np.concatenate([t, t - h, t + h]), second=True)
+    n = t.size
+    return j.d2f[:n], (j.d2f[2 * n :] - j.d2f[n : 2 * n]) / (2 * h)
+
+
+def _newton_bisect(fun, lo, hi, g_lo, max_iter=100):
+    """Zeros of g in brackets [lo, hi] where g changes sign (g(lo) = g_lo), to rounding.
+
+    fun(t) -> (g, g′). Newton steps that would leave the bracket are replaced by bisection; a zero
+    is final once its Newton correction or its bracket is at the rounding level of t.
+    """
+    lo, hi = lo.copy(), hi.copy()
+    neg_lo = np.signbit(g_lo)
+    x = 0.5 * (lo + hi)
+    final = np.zeros(x.shape, dtype=bool)
+    for _ in range(max_iter):
+        g, dg = fun(x)
+        left = np.signbit(g) == neg_lo
+        lo = np.where(left, x, lo)
+        hi = np.where(left, hi, x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            delta = g / dg
+        rounding = 4 * np.finfo(float).eps * (np.abs(x) + 1.0)
+        final |= (np.abs(delta) <= rounding) | (g == 0) | (hi - lo <= rounding)
+        step = x - delta
+        new = np.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
+        x = np.where(final, x, new)
+        if final.all():
+            break
+    return x
+
+
+def output_variation(network: Network, trajectory: Trajectory, crit: np.ndarray) -> float:
+    """Σ |f(cⱼ₊₁) − f(cⱼ)| around the loop over the critical points c (sorted)."""
+    if crit.size < 2:
+        return 0.0
+    f = network(trajectory.points(crit))
+    return float(np.abs(np.diff(np.append(f, f[0]))).sum())
+
+
+# --- adaptive Gauss–Kronrod ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Panels:
+    """The final partition of the quadrature: panel ends (n,) and each panel's integrals (n, k)."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    values: np.ndarray
+
+
+def gauss_kronrod(integrand, lo: np.ndarray, hi: np.ndarray, rtol: float = RELATIVE_TOLERANCE) -> Panels:
+    """Integrate a vector-valued integrand over the panels [lo, hi] adaptively.
+
+    integrand(t) maps points (n,) to values (n, k). A panel is kept once its error estimate
+    |K15 − G7| is within rtol·|total| times its share of the whole span, for every component; all
+    other panels are bisected together, so the kept errors add up to at most rtol of each integral.
+    """
+    act_lo, act_hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    span = float(np.sum(act_hi - act_lo))
+    done_lo, done_hi, done_val = [], [], []
+    done_sum = 0.0
+    for _ in range(MAX_ROUNDS):
+        half = 0.5 * (act_hi - act_lo)
+        nodes = (0.5 * (act_lo + act_hi))[:, None] + half[:, None] * GK_NODES
+        vals = integrand(nodes.ravel()).reshape(*nodes.shape, -1)  # (panels, 15, k)
+        kron = np.einsum("pnk,n->pk", vals, GK_WEIGHTS) * half[:, None]
+        err = np.abs(np.einsum("pnk,n->pk", vals, G7_WEIGHTS) * half[:, None] - kron)
+        total = np.abs(done_sum + kron.sum(axis=0))
+        allowed = (rtol / span) * (2.0 * half)[:, None] * total
+        keep = np.all(err <= allowed, axis=1) | (half <= 1e-15 * span)
+        done_lo.append(act_lo[keep])
+        done_hi.append(act_hi[keep])
+        done_val.append(kron[keep])
+        done_sum = done_sum + kron[keep].sum(axis=0)
+        if keep.all():
+            break
+        split = ~keep
+        mid = 0.5 * (act_lo[split] + act_hi[split])
+        act_lo, act_hi = np.concatenate([act_lo[split], mid]), np.concatenate([mid, act_hi[split]])
+    else:
+        raise ArithmeticError("adaptive quadrature did not converge")
+    lo_all = np.concatenate(done_lo)
+    order = np.argsort(lo_all)
+    return Panels(lo_all[order], np.concatenate(done_hi)[order], np.concatenate(done_val)[order])
+
+
+def speeds(network: Network, trajectory: Trajectory, t: np.ndarray) -> np.ndarray:
+    """Per point: the speed of every hidden layer, then of the surface curve (x₁, x₂, f) if m = 2."""
+    j = jet(network, trajectory, t)
+    cols = [np.linalg.norm(dh, axis=1) for dh in j.dpost]
+    if trajectory.dim == 2:
+        cols.append(np.sqrt(np.einsum("ij,ij->i", j.dx, j.dx) + j.df * j.df))
+    return np.column_stack(cols) if cols else np.zeros((t.size, 0))
+
+
+def length_panels(network: Network, trajectory: Trajectory) -> Panels:
+    """The converged quadrature of every hidden layer's (and the surface's) speed around the loop."""
+    edges = np.linspace(0.0, TWO_PI, INITIAL_PANELS + 1)
+    return gauss_kronrod(lambda t: speeds(network, trajectory, t), edges[:-1], edges[1:])
+
+
+def input_length(trajectory: Trajectory) -> float:
+    """The trajectory's own length, in closed form (2πr for a circle)."""
+    u, v = trajectory.u, trajectory.v
+    gram = np.array([[[u @ u], [v @ v], [u @ v]]])
+    return float(ellipse_arcs(gram, np.zeros(1), np.full(1, TWO_PI)).length[0, 0])
+
+
+def smooth_measures(network: Network, trajectory: Trajectory):
+    """Measures of a network with a smooth activation (tanh); any activation is accepted."""
+    from nnsurface.core.measures import Measures
+
+    if trajectory.dim != network.input_dim:
+        raise ValueError(f"trajectory has dimension {trajectory.dim}, the network takes {network.input_dim}")
+    crit = critical_points(network, trajectory)
+    panels = length_panels(network, trajectory)
+    totals = panels.values.sum(axis=0)
+    n_hidden = network.n_hidden
+    width = sum(network.widths)
+    return Measures(
+        input_length=input_length(trajectory),
+        surface_length=float(totals[n_hidden]) if trajectory.dim == 2 else None,
+        output_length=output_variation(network, trajectory, crit),
+        layer_lengths=tuple(float(x) for x in totals[:n_hidden]),
+        transitions=None,
+        regions_visited=None,
+        layer_transitions=None,
+        breakpoints=np.empty(0),
+        piece_patterns=np.zeros((1, width), dtype=np.int8),
+    )
