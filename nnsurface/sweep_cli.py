@@ -11,6 +11,11 @@ import os
 import sys
 import time
 
+# The sweep runs networks in parallel processes; BLAS threads on top of them oversubscribe the cores
+# (paper sweep on 2 cores: 71 CPU-s with OpenBLAS's default threads, 38 with one). Set before numpy
+# loads (the core is imported lazily below); an explicit environment setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 PROG = "nnsurface sweep"
 EXIT_BAD_INPUT = 2
 

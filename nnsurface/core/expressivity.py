@@ -398,17 +398,18 @@ def remaining_depth(
     epsilon: float = 0.1,
     repeats: int = 5,
     seed: int = 0,
-    cancelled: Callable[[], bool] | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> RemainingDepth:
     """Perturb each layer's weights by relative noise ε (W + ε·rms(W)·G, G standard normal) and sweep it
-    round W cos θ + W′ sin θ (W′ independent with W's rms), `repeats` times, and measure the output."""
+    round W cos θ + W′ sin θ (W′ independent with W's rms), `repeats` times, and measure the output.
+    `checkpoint` is called between batches of work; raising there stops the run."""
     if not epsilon > 0 or not math.isfinite(epsilon):
         raise ValueError(f"epsilon: expected a finite value > 0, got {epsilon}")
     if repeats < 1:
         raise ValueError(f"repeats: expected ≥ 1, got {repeats}")
     rng = np.random.default_rng(seed)
     n_layers = len(network.weights)
-    base = exact_layer_lengths(network, trajectory, include_output=True)
+    base = exact_layer_lengths(network, trajectory, include_output=True, checkpoint=checkpoint)
     base_len, base_trans = base.lengths[-1], int(base.transitions.sum())
     t = np.linspace(0.0, 2.0 * np.pi, OUTPUT_SAMPLES, endpoint=False)
     xs = trajectory.points(t)
@@ -420,10 +421,8 @@ def remaining_depth(
         w = network.weights[layer]
         rms = float(np.sqrt(np.mean(w**2))) or 1.0
         for r in range(repeats):
-            if cancelled is not None and cancelled():
-                raise InterruptedError("remaining-depth run cancelled")
             noisy = _with_layer(network, layer, w + epsilon * rms * rng.standard_normal(w.shape))
-            pert = exact_layer_lengths(noisy, trajectory, include_output=True)
+            pert = exact_layer_lengths(noisy, trajectory, include_output=True, checkpoint=checkpoint)
             out[layer, r] = float(np.sqrt(np.mean((noisy(xs) - f0) ** 2))) / scale
             dlen[layer, r] = abs(pert.lengths[-1] - base_len) / (base_len or 1.0)
             dtrans[layer, r] = int(pert.transitions.sum()) - base_trans
