@@ -233,4 +233,5 @@ def _fmt(x: float | int) -> str:
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     "report": Subcommand("print the measures of a session file", _add_report_arguments, _run_report),
+    "sweep": lazy_subcommand("nnsurface.sweep_cli", "the paper's depth sweep on random networks"),
 }
