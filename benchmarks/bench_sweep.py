@@ -13,6 +13,9 @@ import os
 import resource
 import time
 
+# As `nnsurface sweep` does: one BLAS thread per worker process (set before numpy loads).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from nnsurface.core.expressivity import SweepSettings, ratio_summaries, run_sweep
 
 
