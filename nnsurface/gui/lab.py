@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -342,8 +343,7 @@ class LabWindow(QMainWindow):
                 network, trajectory, params["epsilon"], params["repeats"], params["seed"], checkpoint
             )
             report("remaining", result)
-            if session is not None:
-                report("sensitivity", _layer_sensitivity(network, trajectory))
+            report("sensitivity", _layer_sensitivity(network, trajectory) if session is not None else ())
 
         self._start(job, total, "Perturbing layers…", busy=True)
 
@@ -379,8 +379,23 @@ class LabWindow(QMainWindow):
         elif kind == "remaining":
             self.remaining = payload
             self._redraw_remaining()
-        elif kind == "sensitivity" and payload is not None:
-            lab_plots.draw_bars(self.sens_plot, payload[:, None], rgb=(214, 39, 40))
+        elif kind == "sensitivity":
+            self._show_sensitivity(payload)
+
+    def _show_sensitivity(self, summary) -> None:
+        item = self.sens_plot.getPlotItem()
+        if isinstance(summary, tuple):  # a random network: sensitivities are shown for the current one
+            self.sens_plot.clear()
+            item.setTitle("sensitivity: run on the current network", color=lab_plots.TEXT, size="10pt")
+            return
+        if summary is None:
+            self.sens_plot.clear()
+            item.setTitle("sensitivity: not available in this build", color=lab_plots.TEXT, size="10pt")
+            return
+        item.setTitle("sensitivity of the output length", color=lab_plots.TEXT, size="10pt")
+        n = len(summary)
+        labels = [f"W{i + 1}" if i < n - 1 else "W_out" for i in range(n)]
+        lab_plots.draw_bars(self.sens_plot, np.asarray(summary)[:, None], rgb=(214, 39, 40), labels=labels)
 
     def _on_finished(self, outcome: str) -> None:
         if self._thread is None:

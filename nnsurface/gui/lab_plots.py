@@ -128,11 +128,12 @@ def draw_ratios(plot: pg.PlotWidget, result: SweepResult) -> None:
     plot.addItem(pg.InfiniteLine(pos=1.0, angle=0, pen=dotted))
 
 
+# Bar choice → (RemainingDepth field, short axis label); the caption explains each in full.
 MEASURES = {
-    "output change": ("output_change", "RMS of f′ − f along the loop, relative to RMS f"),
-    "output length change": ("length_change", "|L′ − L| / L of the output length"),
-    "transitions change": ("transition_change", "T′ − T, transitions along the loop"),
-    "output length round W cos θ + W′ sin θ": ("circle_length", "output length as θ goes round (Fig. 5)"),
+    "output change": ("output_change", "RMS(f′ − f) / RMS(f)"),
+    "output length change": ("length_change", "|L′ − L| / L (output length)"),
+    "transitions change": ("transition_change", "T′ − T (transitions)"),
+    "output length round W cos θ + W′ sin θ": ("circle_length", "output length over θ (Fig. 5)"),
 }
 
 
