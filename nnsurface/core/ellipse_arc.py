@@ -104,8 +104,8 @@ def arc_length(aa: np.ndarray, bb: np.ndarray, ab: np.ndarray, t0: np.ndarray, t
     safe = np.where(big > 0.0, big, 1.0)
     m1 = np.clip((aa * bb - ab * ab) / (safe * safe), 0.0, 1.0)
     # The speed's complex zeros: t = (ψ + π)/2 + nπ ± i·η with cosh 2η = α/ρ = (1 + m1)/(1 − m1).
-    excess = 2.0 * m1 / np.maximum(1.0 - m1, 1e-300)
-    eta = 0.5 * np.log1p(excess + np.sqrt(excess * (excess + 2.0)))
+    with np.errstate(divide="ignore"):  # a circle (m1 = 1) has no zero: η = ∞
+        eta = 0.5 * np.arccosh((1.0 + m1) / (1.0 - m1))
     half = 0.5 * (t1 - t0)
     centre = 0.5 * (t0 + t1) - 0.5 * (psi + np.pi)
     off = np.maximum(np.abs(np.mod(centre + 0.5 * np.pi, np.pi) - 0.5 * np.pi) - half, 0.0)
