@@ -24,9 +24,17 @@ def format_number(x: float | None, digits: int = SIGNIFICANT_DIGITS) -> str:
     return f"{x:.{digits - 1}e}".replace("-", "−")
 
 
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
 def format_tick(x: float) -> str:
-    """An axis tick value (already a round number): no trailing zeros, "−" for minus."""
-    return f"{x:.6g}".replace("-", "−")
+    """An axis tick value (already a round number): "0.25", "−5", "2.5×10⁶", "10⁻⁴"."""
+    if x == 0 or 1e-3 <= abs(x) < 1e5:
+        return f"{x:.6g}".replace("-", "−")
+    exponent = math.floor(math.log10(abs(x)))
+    mantissa = f"{x / 10.0**exponent:.3g}".replace("-", "−")
+    power = f"10{str(exponent).translate(_SUPERSCRIPTS)}"
+    return power if mantissa == "1" else f"−{power}" if mantissa == "−1" else f"{mantissa}×{power}"
 
 
 def format_count(n: int | None) -> str:

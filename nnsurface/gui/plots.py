@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from nnsurface.gui.formatting import format_tick, subscript
+from nnsurface.gui.markers import breakpoint_size
 from nnsurface.gui.model import Result, SessionModel
 from nnsurface.gui.ticks import log_ticks
 
@@ -69,7 +70,9 @@ class PlotsPanel(QWidget):
 
     def show_result(self, result: Result) -> None:
         self.f_curve.setData(result.trajectory_t, result.trajectory_f)
-        self.f_breakpoints.setData(result.measures.breakpoints, result.breakpoint_f)
+        self.f_breakpoints.setData(
+            result.measures.breakpoints, result.breakpoint_f, size=breakpoint_size(len(result.breakpoint_f))
+        )
         m = result.measures
         lengths = np.array([m.input_length, *m.layer_lengths, m.output_length])
         names = ["x", *(f"h{subscript(i)}" for i in range(1, len(m.layer_lengths) + 1)), "f"]

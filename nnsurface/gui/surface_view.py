@@ -25,10 +25,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 from nnsurface.gui import colors
 from nnsurface.gui.color_bar import ColorBar
 from nnsurface.gui.formatting import format_number, format_tick, subscript
+from nnsurface.gui.markers import breakpoint_size
 from nnsurface.gui.model import Result, SessionModel
 from nnsurface.gui.ticks import nice_floor, nice_ticks
 
 BACKGROUND = (255, 255, 255)
+F_AXIS_CORNER = (1, 1)  # the f axis stands at this corner of the floor (signs of x₁, x₂), right of the box
 BOX_HALF_HEIGHT = 0.75  # half the box height, as a fraction of the extent
 FIT_FILL = 1.0  # a refit makes the surface fill this much of the box height (at most)
 FIT_MIN_FILL = 0.25  # below this fraction of the box height the vertical scale is refitted
@@ -39,7 +41,6 @@ TRAJECTORY_WIDTH = 3.5
 SHADOW_COLOR = (0.90, 0.16, 0.12, 0.35)
 BREAKPOINT_COLOR = (1.0, 1.0, 1.0, 1.0)
 BREAKPOINT_HALO = (0.10, 0.10, 0.10, 1.0)
-BREAKPOINT_SIZE = 7
 FLOOR_GRID_COLOR = (0.0, 0.0, 0.0, 0.10)
 FRAME_COLOR = (0.0, 0.0, 0.0, 0.45)
 MESH_LINE_COLOR = (0.0, 0.0, 0.0, 0.22)
@@ -171,6 +172,7 @@ class Label:
     pos: tuple[float, float, float]  # scene coordinates
     text: str
     title: bool = False
+    left_aligned: bool = False  # text starts at pos (else it is centred on it)
 
 
 class LabelsItem(gl.GLGraphicsItem.GLGraphicsItem):
@@ -203,8 +205,12 @@ class LabelsItem(gl.GLGraphicsItem.GLGraphicsItem):
             p = project.map(QVector3D(*label.pos))
             painter.setFont(self.title_font if label.title else self.font)
             painter.setPen(TITLE_COLOR if label.title else LABEL_COLOR)
-            box = QRectF(p.x() - 100, p.y() - 20, 200, 40)
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label.text)
+            if label.left_aligned:
+                box = QRectF(p.x(), p.y() - 20, 400, 40)
+                painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label.text)
+            else:
+                box = QRectF(p.x() - 200, p.y() - 20, 400, 40)
+                painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label.text)
         painter.end()
 
 
@@ -248,11 +254,8 @@ class SurfaceView(QWidget):
             antialias=False,
             glOptions="opaque",
         )
-        self.breakpoint_halo = gl.GLScatterPlotItem(
-            size=BREAKPOINT_SIZE + 4, color=BREAKPOINT_HALO, glOptions="opaque"
-        )
+        self.breakpoint_halo = gl.GLScatterPlotItem(color=BREAKPOINT_HALO, glOptions="opaque")
         self.breakpoints = gl.GLScatterPlotItem(
-            size=BREAKPOINT_SIZE,
             color=BREAKPOINT_COLOR,
             glOptions={GL.GL_DEPTH_TEST: True, GL.GL_BLEND: False, "glDepthFunc": (GL.GL_LEQUAL,)},
         )
@@ -299,10 +302,11 @@ class SurfaceView(QWidget):
         self.surface.set_surface(g.x, g.y, g.z, result.normals, result.colors)
         self.trajectory.setData(pos=result.trajectory_points)
         bps = result.breakpoint_points
-        for item in (self.breakpoint_halo, self.breakpoints):
+        size = breakpoint_size(len(bps))
+        for item, extra in ((self.breakpoint_halo, 4), (self.breakpoints, 0)):
             item.setVisible(len(bps) > 0)
             if len(bps):
-                item.setData(pos=bps)
+                item.setData(pos=bps, size=size + extra)
         extent = result.session.view.extent
         if extent != self._extent:
             self._frame_camera(extent)
@@ -362,7 +366,8 @@ class SurfaceView(QWidget):
         e = extent
         frame = [(-e, -e), (e, -e), (e, -e), (e, e), (e, e), (-e, e), (-e, e), (-e, -e)]
         lines += [(x, y, -half) for x, y in frame]
-        lines += [(-e, -e, -half), (-e, -e, half)]  # the f axis
+        cx, cy = F_AXIS_CORNER
+        lines += [(cx * e, cy * e, -half), (cx * e, cy * e, half)]  # the f axis
         return np.array(lines, dtype=np.float32)
 
     @staticmethod
@@ -383,11 +388,13 @@ class SurfaceView(QWidget):
             Label((e + 2.6 * pad, 0.0, -half), f"x{subscript(2)}", title=True),
         ]
         lo, hi = fit.offset - half / fit.scale, fit.offset + half / fit.scale
+        cx, cy = F_AXIS_CORNER
         for v in nice_ticks(lo, hi, 4):
+            z = float((v - fit.offset) * fit.scale)
             labels.append(
-                Label((-e - pad, -e - pad, float((v - fit.offset) * fit.scale)), format_tick(float(v)))
+                Label((cx * (e + pad / 2), cy * (e + pad / 2), z), format_tick(float(v)), left_aligned=True)
             )
-        labels.append(Label((-e, -e, half + 1.5 * pad), "f(x)", title=True))
+        labels.append(Label((cx * e, cy * e, half + 1.5 * pad), "f(x)", title=True))
         return labels
 
     # --- view options and shutdown ---------------------------------------------------------------

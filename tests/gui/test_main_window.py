@@ -68,7 +68,9 @@ def test_typing_a_weight_updates_model_surface_trajectory_and_measures(window, q
 
 
 def test_arrow_keys_and_wheel_edit_and_the_frame_changes(window, qtbot):
-    window.surface_view.gl.setCameraPosition(distance=21.0, elevation=40.0, azimuth=10.0)  # the user turned it
+    window.surface_view.gl.setCameraPosition(
+        distance=21.0, elevation=40.0, azimuth=10.0
+    )  # the user turned it
     camera = window.surface_view.gl.cameraParams()
     before = frame(window)
     assert before.min() != before.max()  # something is drawn

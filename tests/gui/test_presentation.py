@@ -26,7 +26,13 @@ def test_numbers_are_shown_with_four_significant_digits(x, text):
 
 
 def test_ticks_are_round_and_inside_the_range():
-    assert format_tick(-5.0) == "−5" and format_tick(0.25) == "0.25"
+    assert [format_tick(v) for v in (-5.0, 0.25, 5e5, 1e6, -2.5e-4)] == [
+        "−5",
+        "0.25",
+        "5×10⁵",
+        "10⁶",
+        "−2.5×10⁻⁴",
+    ]
     assert [nice_floor(x) for x in (0.99, 1.0, 3.7, 0.048)] == [0.5, 1.0, 2.0, 0.02]
     np.testing.assert_allclose(nice_ticks(-5, 5, 4), [-5, 0, 5])
     np.testing.assert_allclose(nice_ticks(-0.3, 1.05, 5), [0, 0.5, 1])
