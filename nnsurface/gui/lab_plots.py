@@ -119,9 +119,7 @@ def draw_ratios(plot: pg.PlotWidget, result: SweepResult) -> None:
         rgb = color(i)
         plot.addItem(pg.ErrorBarItem(x=x, y=mean, height=2 * std, beam=0.15, pen=pg.mkPen(*rgb, 160)))
         pen = pg.mkPen(rgb, width=2)
-        plot.plot(
-            x, mean, pen=pen, symbol="s", symbolSize=6, symbolBrush=pg.mkBrush(*rgb), name=f"σ_w² = {sigma:g}"
-        )  # noqa: E501
+        plot.plot(x, mean, pen=pen, symbol="s", symbolSize=6, symbolBrush=pg.mkBrush(*rgb), name=f"σ_w² = {sigma:g}")  # noqa: E501
         if s.activation == "hardtanh":
             bound = hardtanh_bound(sigma, s.sigma_b2, s.width)
             dashed = pg.mkPen(rgb, width=1.5, style=Qt.PenStyle.DashLine)
@@ -184,9 +182,7 @@ class SweepPlots(QWidget):
             "Rolnick (ICLR 2022): at this scale the expected length does not grow with depth — a flat line.",
         )
         self.captions: list[QLabel] = []
-        for col, (plot, text) in enumerate(
-            zip((self.lengths, self.ratios, self.relu), captions, strict=True)
-        ):  # noqa: E501
+        for col, (plot, text) in enumerate(zip((self.lengths, self.ratios, self.relu), captions, strict=True)):  # noqa: E501
             box, label = captioned(plot, text)
             self.captions.append(label)
             grid.addWidget(box, 0, col)
