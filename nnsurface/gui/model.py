@@ -15,13 +15,12 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from nnsurface.core.grid import GridResult, evaluate_grid, surface_normals
+from nnsurface.core.measures import Measures, measure
 from nnsurface.core.network import DEFAULT_SEED, original_random, paper_random
+from nnsurface.core.sensitivity import Sensitivity, sensitivity
 from nnsurface.core.session import MAX_RESOLUTION, MIN_RESOLUTION, Session, ViewSettings
 from nnsurface.core.trajectory import Trajectory
 from nnsurface.gui import colors
-
-# TEMPORARY: core.measures and core.sensitivity are being written; import them from the core then.
-from nnsurface.gui._core_shim import Measures, Sensitivity, measure, sensitivity
 
 SCHEMES: tuple[str, ...] = ("original", "paper")
 MIN_WIDTH, MAX_WIDTH = 1, 16

@@ -6,10 +6,8 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLabel, QPushButton, QSpinBox
 
 from nnsurface.core.grid import evaluate_grid
+from nnsurface.core.measures import measure
 from nnsurface.core.network import original_random
-
-# TEMPORARY: becomes nnsurface.core.measures once it lands (with the model's import).
-from nnsurface.gui._core_shim import measure
 from nnsurface.gui.formatting import format_count, format_number
 from nnsurface.gui.model import LIFT_FRACTION, TRAJECTORY_SAMPLES
 from nnsurface.gui.weight_editor import bias_name, weight_name
