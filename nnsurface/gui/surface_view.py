@@ -282,6 +282,7 @@ class SurfaceView(QWidget):
         self.caption = QLabel()
         self.caption.setObjectName("surface-caption")
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.caption.setWordWrap(True)  # a long caption must never widen the window
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)

@@ -37,7 +37,7 @@ DECIMALS = 3
 TINT = QColor(236, 112, 20)  # the colour of the most sensitive cell
 MAX_TINT = 0.85  # the most sensitive cell is this far from white towards TINT
 TINT_LEVELS = 48  # tints are quantised so an edit repaints only cells whose tint visibly changed
-MAX_WIDTH = 560  # the editor asks for at most this width; wider networks scroll
+MAX_WIDTH = 480  # the editor asks for at most this width (7 columns); wider networks scroll
 SENSITIVITY_TITLE = "|∂L/∂w|, L = output trajectory length"
 
 
@@ -252,7 +252,10 @@ class WeightEditor(QWidget):
         for i, editor in enumerate(self.layers):
             self._column.insertWidget(i, editor)
         # Ask for the width of the widest matrix (up to a limit), so small networks need no scrolling.
-        wanted = self._content.sizeHint().width() + self._scroll.verticalScrollBar().sizeHint().width()
+        margins = self._column.contentsMargins()
+        widest = max(editor.sizeHint().width() for editor in self.layers)
+        scrollbar = self._scroll.verticalScrollBar().sizeHint().width()
+        wanted = widest + margins.left() + margins.right() + scrollbar
         self._scroll.setMinimumWidth(min(wanted, MAX_WIDTH))
 
 
