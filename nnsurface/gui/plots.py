@@ -50,7 +50,7 @@ class PlotsPanel(QWidget):
         self.f_plot.addItem(self.f_breakpoints)
         self.f_plot.setXRange(0, 2 * np.pi, padding=0.04)
 
-        self.length_plot = _styled_plot("trajectory length by layer", "layer", "length (log)")
+        self.length_plot = _styled_plot("length by layer", "layer", "trajectory length")
         self.length_plot.getPlotItem().setLogMode(y=True)
         self.length_curve = self.length_plot.plot(
             pen=pg.mkPen(LENGTH_LINE, width=2),
@@ -85,4 +85,4 @@ class PlotsPanel(QWidget):
             lo, hi = lengths[shown].min(), lengths[shown].max()
             item.getAxis("left").setTicks([[(np.log10(v), format_tick(v)) for v in log_ticks(lo, hi)]])
             item.setYRange(np.log10(lo), np.log10(hi), padding=0.08)
-        self.length_plot.setXRange(-0.3, len(lengths) - 0.7, padding=0)
+        self.length_plot.setXRange(-0.4, len(lengths) - 0.6, padding=0)

@@ -241,6 +241,7 @@ class SurfaceView(QWidget):
         self.gl = gl.GLViewWidget()
         self.gl.setBackgroundColor(BACKGROUND)
         self.gl.setMinimumSize(320, 240)
+        self.gl.setToolTip("drag to turn, wheel to zoom, middle-drag to pan")
         self.gl.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.surface = LitSurfaceItem()
         self.floor = gl.GLLinePlotItem(mode="lines", width=1.0, antialias=True, glOptions="translucent")
@@ -326,8 +327,7 @@ class SurfaceView(QWidget):
             self.color_bar.show_regions(colors.pattern_palette(g.patterns), g.n_regions)
         self.caption.setText(
             f"heights drawn × {format_tick(fit.scale)}   ·   f from {format_number(zmin)} to "
-            f"{format_number(zmax)} on the {len(g.x)} × {len(g.y)} grid   ·   "
-            f"drag to turn, wheel to zoom"
+            f"{format_number(zmax)} on the {len(g.x)} × {len(g.y)} grid"
         )
 
     def _frame_camera(self, extent: float) -> None:
