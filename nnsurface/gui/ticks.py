@@ -45,5 +45,5 @@ def log_ticks(lo: float, hi: float, max_count: int = 6) -> np.ndarray:
         values = values[(values >= lo * (1 - 1e-9)) & (values <= hi * (1 + 1e-9))]
         if len(values) >= 2:
             return values[:: math.ceil(len(values) / max_count)]
-    linear = nice_ticks(lo, hi, 3)  # less than a decade between two round mantissas: linear steps
+    linear = nice_ticks(lo, hi, 5)  # less than a decade between two round mantissas: linear steps
     return linear if len(linear) >= 2 else np.unique([lo, hi])
