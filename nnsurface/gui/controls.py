@@ -30,9 +30,9 @@ from nnsurface.gui.model import (
     MIN_HIDDEN_LAYERS,
     MIN_WIDTH,
     SCHEMES,
-    Result,
     SessionModel,
 )
+from nnsurface.gui.result import Result
 
 SCHEME_SIGMA = {"original": math.sqrt(2.0), "paper": 2.0}  # σ each scheme starts from
 SCHEME_TIPS = {

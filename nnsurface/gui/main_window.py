@@ -13,8 +13,9 @@ from nnsurface.core.session import Session
 from nnsurface.gui import colors
 from nnsurface.gui.controls import Controls
 from nnsurface.gui.measures_panel import MeasuresPanel
-from nnsurface.gui.model import Result, SessionModel
+from nnsurface.gui.model import SessionModel
 from nnsurface.gui.plots import PlotsPanel
+from nnsurface.gui.result import Result
 from nnsurface.gui.surface_view import SurfaceView
 from nnsurface.gui.weight_editor import WeightEditor
 

@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from nnsurface.gui.formatting import MISSING, format_count, format_number, subscript
-from nnsurface.gui.model import Result, SessionModel
+from nnsurface.gui.model import SessionModel
+from nnsurface.gui.result import Result
 
 _ROWS_BEFORE_LAYERS = (
     ("input_length", "input length", "∫|x′(t)| dt, the loop in the plane"),

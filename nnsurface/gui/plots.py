@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from nnsurface.gui.formatting import format_tick, subscript
 from nnsurface.gui.markers import breakpoint_size
-from nnsurface.gui.model import Result, SessionModel
+from nnsurface.gui.model import SessionModel
+from nnsurface.gui.result import Result
 from nnsurface.gui.ticks import log_ticks
 
 TEXT = (40, 40, 40)

@@ -26,7 +26,8 @@ from nnsurface.gui import colors
 from nnsurface.gui.color_bar import ColorBar
 from nnsurface.gui.formatting import format_number, format_tick, subscript
 from nnsurface.gui.markers import breakpoint_size
-from nnsurface.gui.model import Result, SessionModel
+from nnsurface.gui.model import SessionModel
+from nnsurface.gui.result import Result
 from nnsurface.gui.ticks import nice_floor, nice_ticks
 
 BACKGROUND = (255, 255, 255)

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from nnsurface.core.network import Network
 from nnsurface.gui.formatting import format_number, subscript
-from nnsurface.gui.model import Result, SessionModel
+from nnsurface.gui.model import SessionModel
+from nnsurface.gui.result import Result
 
 VALUE_RANGE = 10.0
 STEP = 0.01

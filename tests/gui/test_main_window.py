@@ -9,7 +9,7 @@ from nnsurface.core.grid import evaluate_grid
 from nnsurface.core.measures import measure
 from nnsurface.core.network import original_random
 from nnsurface.gui.formatting import format_count, format_number
-from nnsurface.gui.model import LIFT_FRACTION, TRAJECTORY_SAMPLES
+from nnsurface.gui.result import LIFT_FRACTION, TRAJECTORY_SAMPLES
 from nnsurface.gui.weight_editor import bias_name, weight_name
 
 
