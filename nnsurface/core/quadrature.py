@@ -70,8 +70,9 @@ G7_WEIGHTS[[1, 3, 5, 7, 9, 11, 13]] = np.concatenate([_WG[:-1], _WG[::-1]])
 
 @dataclass(frozen=True, eq=False)
 class Jet:
-    """Values and t-derivatives along the loop at points t: per hidden layer h and h′ (n, width);
-    pre-activations z; the output f, f′, f″ (n,); the input x and x′ (n, m)."""
+    """Values and t-derivatives along the loop at points t: the input x, x′ (n, m); per hidden layer
+    the pre-activation z, z′ and the value h, h′ (n, width); the output f, f′ (n,). Second derivatives
+    x″, h″, f″ only when asked for (else None)."""
 
     x: np.ndarray
     dx: np.ndarray
@@ -81,7 +82,9 @@ class Jet:
     dpost: tuple[np.ndarray, ...]
     f: np.ndarray
     df: np.ndarray
-    d2f: np.ndarray | None
+    d2x: np.ndarray | None = None
+    d2post: tuple[np.ndarray, ...] | None = None
+    d2f: np.ndarray | None = None
 
 
 def jet(network: Network, trajectory: Trajectory, t: np.ndarray, second: bool = False) -> Jet:
@@ -94,8 +97,9 @@ def jet(network: Network, trajectory: Trajectory, t: np.ndarray, second: bool = 
     dh = v * ct - u * st
     dx = dh
     d2h = trajectory.center - h if second else None
+    d2x = d2h
     act = network.activation
-    pre, dpre, post, dpost = [], [], [], []
+    pre, dpre, post, dpost, d2post = [], [], [], [], []
     for w, b in zip(network.weights[:-1], network.biases[:-1], strict=True):
         z = h @ w + b
         dz = dh @ w
@@ -103,6 +107,7 @@ def jet(network: Network, trajectory: Trajectory, t: np.ndarray, second: bool = 
         h = activations.apply(act, z)
         if second:
             d2h = activations.second_derivative(act, z) * dz * dz + slope * (d2h @ w)
+            d2post.append(d2h)
         dh = slope * dz
         pre.append(z)
         dpre.append(dz)
@@ -111,18 +116,26 @@ def jet(network: Network, trajectory: Trajectory, t: np.ndarray, second: bool = 
     w_out = network.weights[-1][:, 0]
     f = h @ w_out + network.biases[-1][0]
     df = dh @ w_out
-    d2f = d2h @ w_out if second else None
-    return Jet(x, dx, tuple(pre), tuple(dpre), tuple(post), tuple(dpost), f, df, d2f)
+    if not second:
+        return Jet(x, dx, tuple(pre), tuple(dpre), tuple(post), tuple(dpost), f, df)
+    return Jet(
+        x, dx, tuple(pre), tuple(dpre), tuple(post), tuple(dpost), f, df, d2x, tuple(d2post), d2h @ w_out
+    )
 
 
 # --- critical points and the output's total variation -------------------------------------------
 
 
-def critical_points(network: Network, trajectory: Trajectory) -> np.ndarray:
-    """Sorted t in [0, 2π) where d f(x(t))/dt changes sign."""
+def dense_jet(network: Network, trajectory: Trajectory) -> Jet:
+    """The second-order jet at CRITICAL_SAMPLES equally spaced t, starting at 0."""
+    return jet(network, trajectory, np.arange(CRITICAL_SAMPLES) * (TWO_PI / CRITICAL_SAMPLES), second=True)
+
+
+def critical_points(network: Network, trajectory: Trajectory, dense: Jet | None = None) -> np.ndarray:
+    """Sorted t in [0, 2π) where d f(x(t))/dt changes sign (`dense`: the dense_jet, if at hand)."""
     n = CRITICAL_SAMPLES
     t = np.arange(n) * (TWO_PI / n)
-    j = jet(network, trajectory, t, second=True)
+    j = dense if dense is not None else dense_jet(network, trajectory)
     d1, d2 = j.df, j.d2f
     scale = np.max(np.abs(d1)) if n else 0.0
     if scale == 0.0:
@@ -280,9 +293,45 @@ def speeds(network: Network, trajectory: Trajectory, t: np.ndarray) -> np.ndarra
     return np.column_stack(cols) if cols else np.zeros((t.size, 0))
 
 
-def length_panels(network: Network, trajectory: Trajectory) -> Panels:
-    """The converged quadrature of every hidden layer's (and the surface's) speed around the loop."""
-    edges = np.linspace(0.0, TWO_PI, INITIAL_PANELS + 1)
+def _speed_slopes(j: Jet, surface: bool) -> np.ndarray:
+    """d/dt of every measured speed² (halved): h′·h″ per hidden layer, then x′·x″ + f′f″ if `surface`."""
+    cols = [np.einsum("ij,ij->i", dh, d2h) for dh, d2h in zip(j.dpost, j.d2post, strict=True)]
+    if surface:
+        cols.append(np.einsum("ij,ij->i", j.dx, j.d2x) + j.df * j.d2f)
+    return np.column_stack(cols) if cols else np.zeros((j.f.size, 0))
+
+
+def speed_minima(network: Network, trajectory: Trajectory, dense: Jet | None = None) -> np.ndarray:
+    """Every local minimum in t of the speed of each hidden layer and of the surface curve.
+
+    Where a curve stops and turns back (a width-1 layer at its extremes, a 1-D or flat loop) its speed
+    has a kink at such a minimum, which quadrature must not straddle: these become panel edges.
+    Located by bisection on the sign change (− to +) of d(speed²)/dt between dense samples.
+    """
+    surface = trajectory.dim == 2
+    n = CRITICAL_SAMPLES
+    t = np.arange(n) * (TWO_PI / n)
+    j = dense if dense is not None else dense_jet(network, trajectory)
+    slope = _speed_slopes(j, surface)
+    rising = (slope < 0) & (np.roll(slope, -1, axis=0) >= 0)
+    idx, comp = np.nonzero(rising)
+    if idx.size == 0:
+        return np.empty(0)
+    lo, hi = t[idx], t[idx] + TWO_PI / n
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        g = _speed_slopes(jet(network, trajectory, mid, second=True), surface)[np.arange(mid.size), comp]
+        below = g < 0
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return np.unique(np.mod(0.5 * (lo + hi), TWO_PI))
+
+
+def length_panels(network: Network, trajectory: Trajectory, dense: Jet | None = None) -> Panels:
+    """The converged quadrature of every hidden layer's (and the surface's) speed around the loop,
+    its panels cut at every speed minimum."""
+    edges = np.union1d(np.linspace(0.0, TWO_PI, INITIAL_PANELS + 1), speed_minima(network, trajectory, dense))
+    edges = edges[np.append(np.diff(edges) > 1e-12, True)]
+    edges[-1] = TWO_PI
     return gauss_kronrod(lambda t: speeds(network, trajectory, t), edges[:-1], edges[1:])
 
 
@@ -299,8 +348,9 @@ def smooth_measures(network: Network, trajectory: Trajectory):
 
     if trajectory.dim != network.input_dim:
         raise ValueError(f"trajectory has dimension {trajectory.dim}, the network takes {network.input_dim}")
-    crit = critical_points(network, trajectory)
-    panels = length_panels(network, trajectory)
+    dense = dense_jet(network, trajectory)
+    crit = critical_points(network, trajectory, dense)
+    panels = length_panels(network, trajectory, dense)
     totals = panels.values.sum(axis=0)
     n_hidden = network.n_hidden
     width = sum(network.widths)

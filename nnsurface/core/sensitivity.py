@@ -166,12 +166,13 @@ def _boundary_seeds(pieces: Pieces, n_targets: int) -> np.ndarray:
 
 
 def _smooth_gradients(network: Network, trajectory: Trajectory) -> np.ndarray:
-    from nnsurface.core.quadrature import GK_NODES, GK_WEIGHTS, critical_points, jet, length_panels
+    from nnsurface.core.quadrature import GK_NODES, GK_WEIGHTS, critical_points, dense_jet, jet, length_panels
 
     n_hidden = network.n_hidden
     act = network.activation
     # Layer lengths: quadrature nodes and weights of the converged panels.
-    panels = length_panels(network, trajectory)
+    dense = dense_jet(network, trajectory)
+    panels = length_panels(network, trajectory, dense)
     half = 0.5 * (panels.hi - panels.lo)
     nodes = ((0.5 * (panels.lo + panels.hi))[:, None] + half[:, None] * GK_NODES).ravel()
     weights = (half[:, None] * GK_WEIGHTS).ravel()
@@ -188,7 +189,7 @@ def _smooth_gradients(network: Network, trajectory: Trajectory) -> np.ndarray:
         seeds_dh.append(seed)
     dw_len, db_len = _reverse_jet(network, act, j, seeds_dh)
     # Output length: ±∂f/∂θ at the critical points.
-    crit = critical_points(network, trajectory)
+    crit = critical_points(network, trajectory, dense)
     if crit.size >= 2:
         jc = jet(network, trajectory, crit)
         rise = np.sign(np.diff(np.append(jc.f, jc.f[0])))  # sign of f(c_{j+1}) − f(c_j)

@@ -211,6 +211,21 @@ def test_tanh_deep_net_with_many_critical_points():
     np.testing.assert_allclose(m.layer_lengths, ref[1:5], rtol=1e-9)
 
 
+def test_tanh_curves_that_turn_back():
+    # On a 1-D loop every layer retraces its path: its speed has kinks where x′ = 0, at
+    # tan t = v/u. A polyline through those two points and 2^20 others is exact up to O(h²).
+    # The turn is put just short of 2π/32, where a quadrature panel that straddled it would not
+    # notice the kink.
+    net = original_random((1, 4, 4), seed=6, input_dim=1, activation="tanh")
+    traj = Trajectory([-1.1], [-0.65], [-0.65 * np.tan(TWO_PI / 32 - 6.5e-4)])
+    m = measure(net, traj)
+    turn = np.mod(np.arctan2(traj.v[0], traj.u[0]), np.pi)
+    t = np.sort(np.concatenate([np.linspace(0.0, TWO_PI, (1 << 20) + 1), [turn, turn + np.pi]]))
+    polylines = [_polyline(c) for c in _curves(net, traj, t)]
+    np.testing.assert_allclose([m.input_length, *m.layer_lengths], polylines[:4], rtol=1e-10)
+    assert m.output_length == pytest.approx(polylines[4], rel=1e-10)
+
+
 # --- linear networks: closed forms -----------------------------------------------------------------
 
 
