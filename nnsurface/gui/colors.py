@@ -1,6 +1,7 @@
-"""How heights and linear regions become colours: presentation only, shared by the model and legends.
+"""How heights and linear regions become colours: presentation only, shared by the views and legends.
 
-Height colours come from one perceptual colormap over the surface's own range. Region colours are
+Height colours come from one perceptual colormap over the surface's own range; the surface view maps
+heights through `height_lut` per fragment, `height_colors` is the same map per point. Region colours are
 derived from the activation pattern itself (a hash of its bytes), not from the region's id, so a
 region keeps its colour while edits add, remove or renumber other regions.
 """
@@ -25,6 +26,11 @@ def height_colormap() -> pg.ColorMap:
 
 
 _HEIGHT_LUT = height_colormap().getLookupTable(nPts=_LUT_SIZE, alpha=True, mode="byte").astype(np.uint8)
+
+
+def height_lut() -> np.ndarray:
+    """The height colormap as (256, 4) uint8 RGBA, lowest height first (the surface's colormap texture)."""
+    return _HEIGHT_LUT.copy()
 
 
 def height_colors(z: np.ndarray, zmin: float, zmax: float) -> np.ndarray:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from nnsurface.gui.formatting import MISSING, format_count, format_number, subscript
 from nnsurface.gui.model import SessionModel
-from nnsurface.gui.result import Result
+from nnsurface.gui.result import EXACT_REGION_CAP, Result
 
 _ROWS_BEFORE_LAYERS = (
     ("input_length", "input length", "∫|x′(t)| dt, the loop in the plane"),
@@ -22,6 +22,8 @@ _ROWS_AFTER_LAYERS = (
     ("transitions", "transitions", "points of the loop where the activation pattern changes"),
     ("regions_visited", "regions visited", "distinct activation patterns met along the loop"),
     ("regions_grid", "regions on grid", "distinct activation patterns among the grid's points"),
+    ("regions_exact", "regions (exact)", "linear regions of f in the plotted window (exact partition)"),
+    ("crease_length", "crease length", "total length of the creases between regions in the window"),
 )
 
 
@@ -63,6 +65,13 @@ class MeasuresPanel(QWidget):
         self.values["regions_visited"].setText(format_count(m.regions_visited))
         piecewise = m.transitions is not None
         self.values["regions_grid"].setText(format_count(result.grid.n_regions if piecewise else None))
+        part = result.exact.partition if result.exact is not None else None
+        if part is not None:
+            self.values["regions_exact"].setText(format_count(part.regions_exact))
+            self.values["crease_length"].setText(format_number(part.crease_length))
+        else:  # a smooth network has no regions; a piecewise-linear one here has more than the cap
+            self.values["regions_exact"].setText(f"> {EXACT_REGION_CAP}" if piecewise else MISSING)
+            self.values["crease_length"].setText(MISSING)
 
     def _rebuild(self, n_layers: int) -> None:
         while self._grid.count():

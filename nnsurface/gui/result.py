@@ -2,6 +2,13 @@
 
 Built off the model so that it can be tested and benchmarked without a QObject; `build_result` reuses
 the parts of the previous result whose inputs did not change.
+
+Two surfaces are prepared. For relu and hardtanh the exact linear regions (core.partition) are the
+surface itself: polygons lifted onto their planes, with the creases between them. The sampled grid is
+always there too: it gives the grid's region count, it is the surface of tanh and linear networks and
+of networks with more regions than EXACT_REGION_CAP, and a view may draw it on request. What only a
+drawn grid needs (its normals and per-point region colours) is computed the first time a view asks,
+so an edit seen through the exact regions never pays for it.
 """
 
 from __future__ import annotations
@@ -10,8 +17,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnsurface.core import activations
 from nnsurface.core.grid import GridResult, evaluate_grid, surface_normals
 from nnsurface.core.measures import Measures, measure
+from nnsurface.core.network import Network
+from nnsurface.core.partition import (
+    Partition,
+    PartitionTooLarge,
+    RegionMesh,
+    crease_segments,
+    partition,
+    region_mesh,
+)
 from nnsurface.core.sensitivity import Sensitivity, sensitivity
 from nnsurface.core.session import Session
 from nnsurface.gui import colors
@@ -19,6 +36,52 @@ from nnsurface.gui import colors
 TRAJECTORY_SAMPLES = 1024  # dense samples of f along the loop, for the line and the f(t) plot
 LIFT_FRACTION = 0.015  # the trajectory floats this fraction of the surface's height above it
 _FLAT_SPAN_FRACTION = 1e-6  # a surface flatter than this (relative to the extent) counts as flat
+# Beyond this many linear regions the surface is drawn from the grid. Partitioning costs about 10 µs
+# per region (50 ms here, a 2-16-16-16-1 hardtanh net's 9000 regions take 140 ms): above the cap an
+# edit would no longer feel immediate, and the regions are too small to see one by one anyway.
+EXACT_REGION_CAP = 5000
+
+
+@dataclass(frozen=True, eq=False)
+class ExactSurface:
+    """The surface of a piecewise-linear network as its exact linear regions inside the view window."""
+
+    partition: Partition
+    mesh: RegionMesh  # the regions fan-triangulated and lifted onto their planes
+    creases: np.ndarray  # (K, 2, 3) float32 crease segments on the surface
+    vertex_regions: np.ndarray  # (N,) int32 region of each mesh vertex
+    palette: np.ndarray  # (regions, 4) uint8 colour of each region, from its activation pattern
+
+    def vertex_colors(self) -> np.ndarray:
+        """(N, 4) uint8: every vertex in its region's colour, so each region is one flat colour."""
+        return self.palette[self.vertex_regions]
+
+
+class GridShading:
+    """Normals and region colours of the grid surface, computed once on first use and then kept.
+
+    Shared by every result with the same grid: a view that draws the exact regions never asks, and
+    then the grid costs only its evaluation.
+    """
+
+    def __init__(self, grid: GridResult):
+        self._grid = grid
+        self._normals: np.ndarray | None = None
+        self._region_colors: np.ndarray | None = None
+
+    def normals(self) -> np.ndarray:
+        """(n, n, 3) float32 unit vertex normals (core.grid.surface_normals)."""
+        if self._normals is None:
+            g = self._grid
+            self._normals = _read_only(surface_normals(g.x, g.y, g.z))
+        return self._normals
+
+    def region_colors(self) -> np.ndarray:
+        """(n, n, 4) uint8: every grid point in the colour of its activation pattern."""
+        if self._region_colors is None:
+            g = self._grid
+            self._region_colors = _read_only(colors.region_colors(g.labels, g.patterns))
+        return self._region_colors
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,9 +91,10 @@ class Result:
     revision: int
     session: Session
     grid: GridResult
-    normals: np.ndarray  # (n, n, 3) float32 unit vertex normals of the grid surface
+    grid_shading: GridShading
+    exact: ExactSurface | None  # None for tanh/linear networks and beyond EXACT_REGION_CAP regions
+    exact_note: str  # why `exact` is None, for the view's caption ("" when it is not)
     color_mode: str
-    colors: np.ndarray  # (n, n, 4) uint8 per-vertex colours for `color_mode`
     z_range: tuple[float, float]  # min and max of the grid heights
     z_span: float  # the height used for scaling: z range, or the extent if the surface is flat
     lift: float  # how far above the surface the trajectory is drawn, in data units
@@ -43,28 +107,27 @@ class Result:
     sensitivity: Sensitivity
 
 
-
 def build_result(session: Session, color_mode: str, revision: int, previous: Result | None = None) -> Result:
     """All numbers the views need for `session`, reusing the parts of `previous` whose inputs are the same
     objects (sessions are immutable, so identity means equality)."""
     net, traj, view = session.network, session.trajectory, session.view
     prev = previous.session if previous is not None else None
-    same_grid = prev is not None and prev.network is net and prev.view == view
-    same_loop = prev is not None and prev.network is net and prev.trajectory is traj
+    same_net = prev is not None and prev.network is net
+    same_grid = same_net and prev.view == view
+    same_window = same_net and prev.view.extent == view.extent
+    same_loop = same_net and prev.trajectory is traj
 
     if same_grid:
-        grid, normals = previous.grid, previous.normals
+        grid, shading = previous.grid, previous.grid_shading
     else:
         grid = evaluate_grid(net, view.extent, view.resolution)
-        normals = surface_normals(grid.x, grid.y, grid.z)
+        shading = GridShading(grid)
+    if same_window:
+        exact, exact_note = previous.exact, previous.exact_note
+    else:
+        exact, exact_note = exact_surface(net, view.extent)
     zmin, zmax = float(grid.z.min()), float(grid.z.max())
     z_span = zmax - zmin if zmax - zmin > _FLAT_SPAN_FRACTION * view.extent else view.extent
-    if same_grid and previous.color_mode == color_mode:
-        cols = previous.colors
-    elif color_mode == "region":
-        cols = colors.region_colors(grid.labels, grid.patterns)
-    else:
-        cols = colors.height_colors(grid.z, zmin, zmax)
 
     if same_loop:
         meas, sens = previous.measures, previous.sensitivity
@@ -78,9 +141,10 @@ def build_result(session: Session, color_mode: str, revision: int, previous: Res
         revision=revision,
         session=session,
         grid=grid,
-        normals=_read_only(normals),
+        grid_shading=shading,
+        exact=exact,
+        exact_note=exact_note,
         color_mode=color_mode,
-        colors=_read_only(cols),
         z_range=(zmin, zmax),
         z_span=z_span,
         lift=lift,
@@ -92,6 +156,27 @@ def build_result(session: Session, color_mode: str, revision: int, previous: Res
         measures=meas,
         sensitivity=sens,
     )
+
+
+def exact_surface(
+    network: Network, extent: float, cap: int = EXACT_REGION_CAP
+) -> tuple[ExactSurface | None, str]:
+    """The exact linear regions of `network` over [−extent, extent]², ready to draw, or None and why not."""
+    if network.n_hidden and not activations.is_piecewise_linear(network.activation):
+        return None, f"{network.activation} is smooth"
+    try:
+        part = partition(network, (-extent, extent, -extent, extent), cap=cap)
+    except PartitionTooLarge:
+        return None, f"more than {cap} linear regions"
+    mesh = region_mesh(part)
+    surface = ExactSurface(
+        partition=part,
+        mesh=mesh,
+        creases=_read_only(crease_segments(part)),
+        vertex_regions=_read_only(np.repeat(np.arange(part.regions_exact, dtype=np.int32), part.counts)),
+        palette=_read_only(colors.pattern_palette(part.patterns)),
+    )
+    return surface, ""
 
 
 def _lifted(xy: np.ndarray, f: np.ndarray, lift: float) -> np.ndarray:

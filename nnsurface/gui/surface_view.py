@@ -1,11 +1,15 @@
 """The 3-D view: the surface f(x) lit so that linear pieces read as facets, the trajectory drawn on it.
 
-One surface item lives as long as the view and is updated in place: faces and x/y are built when the
-grid size changes, after that an edit uploads heights, normals and colours only. Normals come from
-the core (finite differences on the regular grid) instead of pyqtgraph's per-vertex loop, which is
-the slow part of a naive GLSurfacePlotItem. Heights are drawn scaled by a round vertical factor
-(1, 2 or 5 × 10ᵏ) so that any surface fits the box; the factor changes only when the surface leaves
-the box or shrinks to a sliver of it, so ordinary edits visibly raise and lower the surface.
+For relu and hardtanh networks the surface is drawn from the exact linear regions of the result: each
+polygon lifted onto its plane and lit flat, the creases between them as thin lines, sharp at any zoom.
+The sampled grid is drawn instead for tanh and linear networks, beyond the region cap of the result,
+and when asked for (`set_surface_source("grid")`); the caption says which one is shown and why.
+
+Both surfaces are `ShadedMesh` items that live as long as the view: an edit hands them the new arrays
+and they upload only those (for the grid: heights, normals and, coloured by region, colours; its x,y
+and strip indices once per grid size). Heights are drawn scaled by a round vertical factor (1, 2 or
+5 × 10ᵏ) so that any surface fits the box; the factor changes only when the surface leaves the box or
+shrinks to a sliver of it, so ordinary edits visibly raise and lower the surface.
 """
 
 from __future__ import annotations
@@ -16,20 +20,20 @@ import numpy as np
 import pyqtgraph.opengl as gl
 from OpenGL import GL
 from pyqtgraph import Transform3D
-from pyqtgraph.opengl import shaders
-from pyqtgraph.opengl.items.GLMeshItem import DirtyFlag, GLMeshItem
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QMatrix4x4, QPainter, QVector3D
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from nnsurface.gui import colors
 from nnsurface.gui.color_bar import ColorBar
-from nnsurface.gui.formatting import format_number, format_tick, subscript
+from nnsurface.gui.formatting import format_count, format_number, format_tick, subscript
 from nnsurface.gui.markers import breakpoint_size
 from nnsurface.gui.model import SessionModel
-from nnsurface.gui.result import Result
+from nnsurface.gui.result import ExactSurface, Result
+from nnsurface.gui.shaded_mesh import ShadedMesh, grid_line_indices, grid_strip_indices
 from nnsurface.gui.ticks import nice_floor, nice_ticks
 
+SURFACE_SOURCES: tuple[str, ...] = ("exact", "grid")  # draw the exact regions (when there are), or the grid
 BACKGROUND = (255, 255, 255)
 F_AXIS_CORNER = (1, 1)  # the f axis stands at this corner of the floor (signs of x₁, x₂), right of the box
 BOX_HALF_HEIGHT = 0.75  # half the box height, as a fraction of the extent
@@ -45,127 +49,106 @@ BREAKPOINT_HALO = (0.10, 0.10, 0.10, 1.0)
 FLOOR_GRID_COLOR = (0.0, 0.0, 0.0, 0.10)
 FRAME_COLOR = (0.0, 0.0, 0.0, 0.45)
 MESH_LINE_COLOR = (0.0, 0.0, 0.0, 0.22)
+CREASE_COLOR = (0.08, 0.08, 0.08, 0.55)
+CREASE_WIDTH = 1.2
 LABEL_COLOR = QColor(50, 50, 50)
 TITLE_COLOR = QColor(20, 20, 20)
 
-# Lighting in eye space (x right, y up, z towards the viewer), so the surface stays lit from the
-# upper left however the camera turns. Two-sided: the underside is lit like the top. The normals of
-# core.grid point to the side the grid's triangles face, which is the underside, hence the flip.
-LIT_SHADER = shaders.ShaderProgram(
-    "nnsurface-lit",
-    [
-        shaders.VertexShader("""
-        uniform mat4 u_mvp;
-        uniform mat3 u_normal;
-        attribute vec4 a_position;
-        attribute vec3 a_normal;
-        attribute vec4 a_color;
-        varying vec4 v_color;
-        varying vec3 v_normal;
-        void main() {
-            v_normal = u_normal * a_normal;
-            v_color = a_color;
-            gl_Position = u_mvp * a_position;
-        }
-    """),
-        shaders.FragmentShader("""
-        #ifdef GL_ES
-        precision mediump float;
-        #endif
-        varying vec4 v_color;
-        varying vec3 v_normal;
-        void main() {
-            vec3 n = normalize(v_normal);
-            if (!gl_FrontFacing) n = -n;
-            vec3 key = normalize(vec3(-0.75, 0.45, 0.45));
-            vec3 fill = normalize(vec3(0.60, 0.20, 0.60));
-            float diffuse = 0.85 * max(dot(n, key), 0.0) + 0.25 * max(dot(n, fill), 0.0);
-            float specular = 0.10 * pow(max(dot(n, normalize(key + vec3(0.0, 0.0, 1.0))), 0.0), 40.0);
-            vec3 rgb = v_color.rgb * (0.22 + diffuse) + vec3(specular);
-            gl_FragColor = vec4(min(rgb, vec3(1.0)), v_color.a);
-        }
-    """),
-    ],
-)
 
+class GridSurface(ShadedMesh):
+    """The sampled surface z[i, j] = f(x[i], y[j]) as joined triangle strips.
 
-class LitSurfaceItem(gl.GLSurfacePlotItem):
-    """A GLSurfacePlotItem fed with precomputed normals and colours; after the first frame of a grid
-    size, `set_surface` uploads only heights, normals and colours."""
+    x,y, strip and line indices are built when the grid's axes change; after that a new result
+    uploads heights, normals and (coloured by region) colours. Normals and region colours are
+    taken from the result only when the item is drawn, so a hidden grid costs nothing.
+    """
 
     def __init__(self):
-        self._normals: np.ndarray | None = None
-        self._pending = DirtyFlag(0)
-        super().__init__(
-            shader=LIT_SHADER,
-            computeNormals=False,
-            smooth=True,
-            glOptions="opaque",
-            lineColor=MESH_LINE_COLOR,
-        )
+        super().__init__(colors.height_lut(), MESH_LINE_COLOR)
+        self._result: Result | None = None
+        self._by_region = False
+        self._shown: tuple | None = None  # (grid, by_region) whose arrays the item holds
+        self._axes: tuple[np.ndarray, np.ndarray] | None = None
 
-    def heights(self) -> np.ndarray | None:
-        """The z array being drawn, z[i, j] = f(x[i], y[j])."""
-        return self._z
-
-    def vertex_normals(self) -> np.ndarray | None:
-        """The (n·n, 3) normals being drawn."""
-        return self._normals
-
-    def vertex_colors(self) -> np.ndarray | None:
-        return self._meshdata.vertexColors()
-
-    def set_surface(
-        self, x: np.ndarray, y: np.ndarray, z: np.ndarray, normals: np.ndarray, vertex_colors: np.ndarray
-    ) -> None:
-        flat_colors = vertex_colors.reshape(-1, 4)
-        self._normals = normals.reshape(-1, 3)
-        same_grid = (
-            self._z is not None
-            and self._z.shape == z.shape
-            and np.array_equal(self._x, x)
-            and np.array_equal(self._y, y)
-        )
-        if not same_grid:
-            self.setData(x=x, y=y, z=z, colors=flat_colors)  # new faces and positions: full rebuild
-            return
-        self._z = z
-        self._vertexes[..., 2] = z
-        self._meshdata.setVertexes(self._vertexes.reshape(-1, 3), resetNormals=False)
-        changed = DirtyFlag.POSITION | DirtyFlag.NORMAL
-        if flat_colors is not self._meshdata.vertexColors():
-            self._meshdata.setVertexColors(flat_colors)
-            changed |= DirtyFlag.COLOR
-        if self.vertexes is not None:  # parsed already: patch the parsed arrays, upload what changed
-            self.vertexes = self._meshdata.vertexes()
-            self.colors = self._meshdata.vertexColors()
-            self.normals = self._normals
-            self._pending |= changed
-        self._update_grid()
+    def show(self, result: Result, by_region: bool) -> None:
+        self._result, self._by_region = result, by_region
+        self.set_height_range(*result.z_range)
         self.update()
 
-    def set_mesh_lines(self, visible: bool) -> None:
-        self.setData(showGrid=visible)
-        self.lineplot.setVisible(visible)
+    def heights(self) -> np.ndarray | None:
+        """The grid heights this item draws, z[i, j] = f(x[i], y[j])."""
+        return None if self._result is None else self._result.grid.z
 
-    def parseMeshData(self) -> DirtyFlag:  # noqa: N802 (pyqtgraph override)
-        if self._z is None:  # nothing to draw before the first result
-            return DirtyFlag(0)
-        bits = super().parseMeshData()
-        if bits:  # a full parse ran (new mesh): it leaves normals to us
-            self.normals = self._normals
-            bits |= DirtyFlag.NORMAL
-        bits |= self._pending
-        self._pending = DirtyFlag(0)
-        return bits
+    def prepare(self) -> None:
+        r = self._result
+        if r is None or self._shown == (r.grid, self._by_region):
+            return
+        g = r.grid
+        if self._axes is None or not (
+            np.array_equal(self._axes[0], g.x) and np.array_equal(self._axes[1], g.y)
+        ):
+            n = len(g.x)
+            xy = np.empty((n, n, 2), dtype=np.float32)
+            xy[..., 0] = g.x[:, None]
+            xy[..., 1] = g.y[None, :]
+            self._store(
+                GL.GL_TRIANGLE_STRIP,
+                a_xy=xy.reshape(-1, 2),
+                triangles=grid_strip_indices(n),
+                lines=grid_line_indices(n),
+            )
+            self._axes = (g.x, g.y)
+        shading = r.grid_shading
+        self._store(
+            a_z=g.z.reshape(-1),
+            a_normal=shading.normals().reshape(-1, 3),
+            a_color=shading.region_colors().reshape(-1, 4) if self._by_region else None,
+        )
+        self._shown = (g, self._by_region)
 
-    def paint(self) -> None:
-        # Always push the surface slightly back so lines drawn on it (mesh, trajectory) win the depth test.
-        GL.glEnable(GL.GL_POLYGON_OFFSET_FILL)
-        GL.glPolygonOffset(1.0, 1.0)
-        GLMeshItem.paint(self)
-        GL.glDisable(GL.GL_POLYGON_OFFSET_FILL)
-        GL.glPolygonOffset(0.0, 0.0)
+
+class RegionSurface(ShadedMesh):
+    """The exact linear regions, fan-triangulated and lifted onto their planes, each lit flat by its
+    plane's normal and, coloured by region, filled with its pattern's colour."""
+
+    def __init__(self):
+        super().__init__(colors.height_lut(), MESH_LINE_COLOR)
+        self._exact: ExactSurface | None = None
+        self._by_region = False
+        self._shown: tuple | None = None
+
+    def show(self, exact: ExactSurface, by_region: bool, z_range: tuple[float, float]) -> None:
+        self._exact, self._by_region = exact, by_region
+        self.set_height_range(*z_range)
+        self.update()
+
+    def prepare(self) -> None:
+        e = self._exact
+        if e is None or self._shown == (e, self._by_region):
+            return
+        m = e.mesh
+        self._store(
+            GL.GL_TRIANGLES,
+            a_xy=np.ascontiguousarray(m.vertices[:, :2]),
+            a_z=np.ascontiguousarray(m.vertices[:, 2]),
+            a_normal=m.normals,
+            a_color=e.vertex_colors() if self._by_region else None,
+            triangles=m.faces.astype(np.uint32).reshape(-1),
+        )
+        self._shown = (e, self._by_region)
+
+
+class FrameView(gl.GLViewWidget):
+    """pyqtgraph's GL view, remembering which result its last frame showed (for latency checks)."""
+
+    def __init__(self):
+        super().__init__()
+        self.showing_revision: int | None = None  # the revision of the result handed to the items
+        self.painted_revision: int | None = None  # the revision the last painted frame showed
+
+    def paintGL(self) -> None:  # noqa: N802 (Qt override)
+        super().paintGL()
+        self.painted_revision = self.showing_revision
 
 
 @dataclass(frozen=True)
@@ -239,12 +222,16 @@ class SurfaceView(QWidget):
 
     def __init__(self, model: SessionModel, parent: QWidget | None = None):
         super().__init__(parent)
-        self.gl = gl.GLViewWidget()
+        self.gl = FrameView()
         self.gl.setBackgroundColor(BACKGROUND)
         self.gl.setMinimumSize(320, 240)
         self.gl.setToolTip("drag to turn, wheel to zoom, middle-drag to pan")
         self.gl.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.surface = LitSurfaceItem()
+        self.surface = GridSurface()
+        self.regions = RegionSurface()
+        self.creases = gl.GLLinePlotItem(
+            mode="lines", width=CREASE_WIDTH, color=CREASE_COLOR, antialias=True, glOptions="translucent"
+        )
         self.floor = gl.GLLinePlotItem(mode="lines", width=1.0, antialias=True, glOptions="translucent")
         self.shadow = gl.GLLinePlotItem(
             mode="line_strip", width=1.5, color=SHADOW_COLOR, glOptions="translucent"
@@ -267,6 +254,8 @@ class SurfaceView(QWidget):
                 self.floor,
                 self.shadow,
                 self.surface,
+                self.regions,
+                self.creases,
                 self.trajectory,
                 self.breakpoint_halo,
                 self.breakpoints,
@@ -275,10 +264,22 @@ class SurfaceView(QWidget):
         ):
             item.setDepthValue(depth)
             self.gl.addItem(item)
-        self.surface.set_mesh_lines(False)
-        self._fitted = (self.surface, self.trajectory, self.breakpoint_halo, self.breakpoints)
+        for item in (self.surface, self.regions, self.creases):
+            item.setVisible(False)
+        self._fitted = (
+            self.surface,
+            self.regions,
+            self.creases,
+            self.trajectory,
+            self.breakpoint_halo,
+            self.breakpoints,
+        )
         self._fit: VerticalFit | None = None
         self._extent: float | None = None
+        self._source = SURFACE_SOURCES[0]
+        self._creases_visible = True
+        self._result: Result | None = None
+        self._drawn_source: str | None = None
 
         self.color_bar = ColorBar()
         self.caption = QLabel()
@@ -301,8 +302,20 @@ class SurfaceView(QWidget):
 
     # --- drawing a result ------------------------------------------------------------------------
     def show_result(self, result: Result) -> None:
+        self._result = result
         g = result.grid
-        self.surface.set_surface(g.x, g.y, g.z, result.normals, result.colors)
+        by_region = result.color_mode == "region"
+        exact = result.exact if self._source == "exact" else None
+        self._drawn_source = "exact" if exact is not None else "grid"
+        self.surface.show(result, by_region)
+        self.surface.setVisible(exact is None)
+        self.regions.setVisible(exact is not None)
+        has_creases = exact is not None and len(exact.creases) > 0
+        self.creases.setVisible(has_creases and self._creases_visible)
+        if exact is not None:
+            self.regions.show(exact, by_region, result.z_range)
+            if has_creases:
+                self.creases.setData(pos=exact.creases.reshape(-1, 3))
         self.trajectory.setData(pos=result.trajectory_points)
         bps = result.breakpoint_points
         size = breakpoint_size(len(bps))
@@ -322,13 +335,29 @@ class SurfaceView(QWidget):
         shadow[:, 2] = -half
         self.shadow.setData(pos=shadow)
         zmin, zmax = result.z_range
-        if result.color_mode == "height":
+        if not by_region:
             self.color_bar.show_heights(zmin, zmax)
+        elif exact is not None:
+            self.color_bar.show_regions(exact.palette, exact.partition.regions_exact)
         else:
             self.color_bar.show_regions(colors.pattern_palette(g.patterns), g.n_regions)
-        self.caption.setText(
+        self.caption.setText(self._caption(result, exact, fit))
+        self.gl.showing_revision = result.revision
+
+    @staticmethod
+    def _caption(result: Result, exact: ExactSurface | None, fit: VerticalFit) -> str:
+        zmin, zmax = result.z_range
+        g = result.grid
+        if exact is not None:
+            n = exact.partition.regions_exact
+            drawn = f"drawn from the {format_count(n)} exact linear region{'s' * (n != 1)}"
+        else:
+            drawn = f"on the {len(g.x)} × {len(g.y)} grid"
+            if result.exact_note:
+                drawn += f" ({result.exact_note})"
+        return (
             f"heights drawn × {format_tick(fit.scale)}   ·   f from {format_number(zmin)} to "
-            f"{format_number(zmax)} on the {len(g.x)} × {len(g.y)} grid"
+            f"{format_number(zmax)}   ·   {drawn}"
         )
 
     def _frame_camera(self, extent: float) -> None:
@@ -400,15 +429,42 @@ class SurfaceView(QWidget):
         return labels
 
     # --- view options and shutdown ---------------------------------------------------------------
+    def set_surface_source(self, source: str) -> None:
+        """Draw the exact linear regions whenever the result has them ("exact"), or the grid ("grid")."""
+        if source not in SURFACE_SOURCES:
+            raise ValueError(
+                f"unknown surface source {source!r}; expected one of {', '.join(SURFACE_SOURCES)}"
+            )
+        if source != self._source:
+            self._source = source
+            if self._result is not None:
+                self.show_result(self._result)
+
+    def surface_source(self) -> str:
+        return self._source
+
+    def drawn_source(self) -> str | None:
+        """What the current result is drawn from: "exact" or "grid" (None before the first result)."""
+        return self._drawn_source
+
+    def set_creases(self, visible: bool) -> None:
+        """Show the creases between exact regions as lines (they are, by default)."""
+        self._creases_visible = visible
+        if self._result is not None:
+            self.show_result(self._result)
+
     def set_mesh_lines(self, visible: bool) -> None:
-        self.surface.set_mesh_lines(visible)
+        """Draw the grid's rows and columns over the grid surface."""
+        self.surface.set_lines_visible(visible)
 
     def reset_camera(self) -> None:
         if self._extent is not None:
             self._default_camera(self._extent)
 
     def release(self) -> None:
-        """Drop every GL item while the context still exists (avoids aborts at interpreter exit)."""
+        """Drop every GL item and buffer while the context exists (avoids aborts at interpreter exit)."""
         self.gl.makeCurrent()
+        for item in (self.surface, self.regions):
+            item.release_buffers()
         self.gl.clear()
         self.gl.doneCurrent()
