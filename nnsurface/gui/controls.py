@@ -1,5 +1,6 @@
 """Controls for everything that is not a single weight: trajectory, grid, activation, architecture,
 randomisation. Like the weight editor they own no state: edits go to the model, results are mirrored.
+As there, a spinbox that finishes editing ends its run of edits (one undo step per run).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import math
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -33,6 +35,7 @@ from nnsurface.gui.model import (
     SessionModel,
 )
 from nnsurface.gui.result import Result
+from nnsurface.gui.undo import HistoryKeysToWindow
 
 SCHEME_SIGMA = {"original": math.sqrt(2.0), "paper": 2.0}  # σ each scheme starts from
 SCHEME_TIPS = {
@@ -72,6 +75,7 @@ class Controls(QWidget):
     def __init__(self, model: SessionModel, parent: QWidget | None = None):
         super().__init__(parent)
         self._model = model
+        self._history_keys = HistoryKeysToWindow(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(8)
@@ -98,6 +102,7 @@ class Controls(QWidget):
         form.addRow("radius r", self.radius)
         for spin in (self.center_x, self.center_y, self.radius):
             spin.valueChanged.connect(self._trajectory_edited)
+            self._edits_model(spin)
         return box
 
     def _grid_group(self) -> QGroupBox:
@@ -122,6 +127,8 @@ class Controls(QWidget):
         form.addRow("colour by", self.color_mode)
         self.extent.valueChanged.connect(self._view_edited)
         self.resolution.valueChanged.connect(self._view_edited)
+        self._edits_model(self.extent)
+        self._edits_model(self.resolution)
         self.color_mode.currentTextChanged.connect(self._model.set_color_mode)
         return box
 
@@ -192,6 +199,11 @@ class Controls(QWidget):
         return box
 
     # --- edits -----------------------------------------------------------------------------------
+    def _edits_model(self, spin: QAbstractSpinBox) -> None:
+        """A spinbox whose runs of steps are single undo steps, and in which Ctrl+Z undoes the session."""
+        spin.editingFinished.connect(self._model.end_edit_run)
+        spin.installEventFilter(self._history_keys)
+
     def _trajectory_edited(self) -> None:
         self._model.set_trajectory((self.center_x.value(), self.center_y.value()), self.radius.value())
 
@@ -241,5 +253,6 @@ class Controls(QWidget):
                 f"width of hidden layer {i} ({MIN_WIDTH}..{MAX_WIDTH}); weights are kept where they fit"
             )
             spin.valueChanged.connect(lambda _value: self._model.set_widths(self._widths()))
+            self._edits_model(spin)
             self._widths_row.addWidget(spin, (i - 1) // WIDTHS_PER_ROW, (i - 1) % WIDTHS_PER_ROW)
             self.width_spins.append(spin)

@@ -1,27 +1,51 @@
 """The session model: the one QObject that holds what the user is looking at, and where science meets Qt.
 
 Every edit is a slot call that replaces the immutable session at once (so `session()` is always the
-latest state) and asks for a recompute. Recomputes are coalesced: a zero-interval single-shot timer
-runs one after the current event-loop turn, however many edits that turn brought. Each recompute
-builds one immutable `Result` from nnsurface.core and emits it; views draw results and nothing else.
+latest state), records an undo step on `undo_stack`, and asks for a recompute. Recomputes are
+coalesced: a zero-interval single-shot timer runs one after the current event-loop turn, however many
+edits that turn brought. Each recompute builds one immutable `Result` from nnsurface.core and emits
+it; views draw results and nothing else.
+
+The model also knows which file the session belongs to (`Document`): the session differs from what
+that file holds exactly when there are unsaved changes, whichever edits and undos led there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QUndoStack
 
 from nnsurface.core.network import DEFAULT_SEED, original_random, paper_random
 from nnsurface.core.session import MAX_RESOLUTION, MIN_RESOLUTION, Session, ViewSettings
 from nnsurface.core.trajectory import Trajectory
 from nnsurface.gui import colors
+from nnsurface.gui.formatting import subscript
 from nnsurface.gui.result import Result, build_result
+from nnsurface.gui.undo import SessionCommand, State
 
 SCHEMES: tuple[str, ...] = ("original", "paper")
 MIN_WIDTH, MAX_WIDTH = 1, 16
 MIN_HIDDEN_LAYERS, MAX_HIDDEN_LAYERS = 1, 8
+UNDO_LIMIT = 1000  # steps kept; older ones are dropped, so a long session's memory stays bounded
+UNTITLED = "untitled"
+
+
+@dataclass(frozen=True, eq=False)
+class Document:
+    """The file a session belongs to, and what that file holds."""
+
+    path: str | None  # None: never saved (a new session, a preset, a restored session without a file)
+    name: str  # for the window title
+    saved: Session  # the session as last opened or saved
+
+    @classmethod
+    def for_file(cls, path: str, saved: Session) -> Document:
+        return cls(path, os.path.basename(path), saved)
 
 
 class SessionModel(QObject):
@@ -29,10 +53,19 @@ class SessionModel(QObject):
 
     sessionChanged = Signal(object)  # Session, emitted synchronously on every edit
     resultChanged = Signal(object)  # Result, emitted once per coalesced recompute
+    documentChanged = Signal(object)  # Document: opened, saved, or restored by undo/redo
+    modifiedChanged = Signal(bool)  # whether the session differs from its document's file
 
-    def __init__(self, session: Session | None = None, parent: QObject | None = None):
+    def __init__(
+        self, session: Session | None = None, parent: QObject | None = None, document: Document | None = None
+    ):
         super().__init__(parent)
         self._session = session if session is not None else Session()
+        self._document = document if document is not None else Document(None, UNTITLED, self._session)
+        self._modified = not self._session.equals(self._document.saved)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(UNDO_LIMIT)
+        self._run: SessionCommand | None = None  # the step a run of small edits is merging into
         self._color_mode = colors.COLOR_MODES[0]
         self._result: Result | None = None
         self._revision = 0
@@ -53,6 +86,13 @@ class SessionModel(QObject):
     def color_mode(self) -> str:
         return self._color_mode
 
+    def document(self) -> Document:
+        return self._document
+
+    def is_modified(self) -> bool:
+        """True when the session differs from what its document's file holds (or from a new session)."""
+        return self._modified
+
     def is_pending(self) -> bool:
         """True while an edit has not yet reached a result."""
         return self._timer.isActive()
@@ -68,36 +108,71 @@ class SessionModel(QObject):
     # --- edits -----------------------------------------------------------------------------------
     @Slot(object)
     def set_session(self, session: Session) -> None:
-        self._replace(session)
+        self._edit(session, "Replace the session")
+
+    def open_document(self, session: Session, document: Document, text: str) -> None:
+        """Show another file's (or a new) session; undoing it brings back the previous one and its file."""
+        self._push(State(session, document), text)
+
+    def mark_saved(self, path: str) -> None:
+        """The session was just written to `path`: it is now that file's, with no unsaved changes.
+        Not an undo step (saving changes no number); a run of edits ends here."""
+        self._run = None
+        self._set_document(Document.for_file(path, self._session))
+        self._update_modified()
+
+    @Slot()
+    def end_edit_run(self) -> None:
+        """The spinbox being stepped or typed into finished editing: its next change is a new step."""
+        self._run = None
 
     @Slot(int, int, int, float)
     def set_weight(self, layer: int, row: int, col: int, value: float) -> None:
         """weights[layer][row, col] = value; layer counted from 0 as in the core."""
         net = self._session.network
         if net.weights[layer][row, col] != value:
-            self._replace(self._session.replace(network=net.with_weight(layer, row, col, value)))
+            self._edit(
+                self._session.replace(network=net.with_weight(layer, row, col, value)),
+                f"Change W{subscript(layer + 1)}[{row + 1}, {col + 1}]",
+                key=("weight", layer, row, col),
+            )
 
     @Slot(int, int, float)
     def set_bias(self, layer: int, col: int, value: float) -> None:
         net = self._session.network
         if net.biases[layer][col] != value:
-            self._replace(self._session.replace(network=net.with_bias(layer, col, value)))
+            self._edit(
+                self._session.replace(network=net.with_bias(layer, col, value)),
+                f"Change b{subscript(layer + 1)}[{col + 1}]",
+                key=("bias", layer, col),
+            )
 
     def set_trajectory(self, center: Sequence[float], radius: float) -> None:
-        self._replace(self._session.replace(trajectory=Trajectory.circle(center, radius)))
+        new = Trajectory.circle(center, radius)
+        old = self._session.trajectory
+        differs = {"center": not np.array_equal(new.center, old.center), "radius": new.radius != old.radius}
+        changed = tuple(name for name, d in differs.items() if d)
+        if changed:
+            self._edit(self._session.replace(trajectory=new), "Move the trajectory", ("trajectory", changed))
 
     def set_view(self, extent: float, resolution: int) -> None:
         if not (extent > 0 and np.isfinite(extent)):
             raise ValueError(f"extent: expected a finite number > 0, got {extent}")
         if not MIN_RESOLUTION <= resolution <= MAX_RESOLUTION:
             raise ValueError(f"resolution: expected {MIN_RESOLUTION}..{MAX_RESOLUTION}, got {resolution}")
-        self._replace(self._session.replace(view=ViewSettings(float(extent), int(resolution))))
+        new, old = ViewSettings(float(extent), int(resolution)), self._session.view
+        changed = tuple(name for name in ("extent", "resolution") if getattr(new, name) != getattr(old, name))
+        if changed:
+            self._edit(self._session.replace(view=new), "Change the view", key=("view", changed))
 
     @Slot(str)
     def set_activation(self, name: str) -> None:
         net = self._session.network
         if net.activation != name:
-            self._replace(self._session.replace(network=net.with_activation(name)))
+            self._edit(
+                self._session.replace(network=net.with_activation(name)),
+                f"Activation {net.activation} → {name}",
+            )
 
     def set_widths(self, widths: Sequence[int]) -> None:
         """New hidden widths; weights whose position still exists are kept, new ones drawn reproducibly."""
@@ -111,7 +186,7 @@ class SessionModel(QObject):
         net = self._session.network
         if widths != net.widths:
             resized = net.resized(widths, rng=np.random.default_rng(DEFAULT_SEED))
-            self._replace(self._session.replace(network=resized))
+            self._edit(self._session.replace(network=resized), "Change the architecture", key=("widths",))
 
     def randomize(self, scheme: str, sigma: float, seed: int) -> None:
         """Redraw every weight with the same architecture and activation; the same seed gives the same net.
@@ -126,12 +201,12 @@ class SessionModel(QObject):
             new = paper_random(net.widths, sigma_w2=sigma**2, seed=seed, activation=net.activation)
         else:
             raise ValueError(f"unknown scheme {scheme!r}; expected one of {', '.join(SCHEMES)}")
-        self._replace(self._session.replace(network=new))
+        self._edit(self._session.replace(network=new), f"Randomize ({scheme}, σ = {sigma:.4g}, seed {seed})")
 
     @Slot()
     def reset(self) -> None:
         """Back to the original tool's defaults: network, circle and view."""
-        self._replace(Session())
+        self._edit(Session(), "Reset to the defaults")
 
     @Slot(str)
     def set_color_mode(self, mode: str) -> None:
@@ -140,6 +215,40 @@ class SessionModel(QObject):
         if mode != self._color_mode:
             self._color_mode = mode
             self._timer.start()
+
+    # --- undo steps --------------------------------------------------------------------------------
+    def _edit(self, session: Session, text: str, key: Hashable | None = None) -> None:
+        """A new session for the same document, as one undo step (or part of the open run's step)."""
+        if not session.equals(self._session):
+            self._push(State(session), text, key)
+
+    def _push(self, after: State, text: str, key: Hashable | None = None) -> None:
+        run = self._run if key is not None and self._run is not None and self._run.key == key else None
+        before = State(self._session, None if after.document is None else self._document)
+        command = SessionCommand(self._apply, before, after, text, key, run)
+        self.undo_stack.push(command)  # runs command.redo(), which applies `after`
+        if not command.absorbed:
+            self._run = command if key is not None else None
+
+    def _apply(self, state: State, from_history: bool) -> None:
+        """Install a state; from_history: by Undo/Redo, which ends any run of edits."""
+        if from_history:
+            self._run = None
+        if state.document is not None:
+            self._set_document(state.document)
+        self._replace(state.session)
+        self._update_modified()
+
+    def _set_document(self, document: Document) -> None:
+        if document is not self._document:
+            self._document = document
+            self.documentChanged.emit(document)
+
+    def _update_modified(self) -> None:
+        modified = not self._session.equals(self._document.saved)
+        if modified != self._modified:
+            self._modified = modified
+            self.modifiedChanged.emit(modified)
 
     # --- recompute -------------------------------------------------------------------------------
     def _replace(self, session: Session) -> None:

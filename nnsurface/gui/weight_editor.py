@@ -3,8 +3,10 @@
 The editor owns no numbers: each spinbox sends its edit to the model, and every result the model
 emits is mirrored back (signals blocked, so mirroring never echoes as an edit). A spinbox is only
 touched when the model's value differs from what it shows, so the one being typed into keeps its
-text and cursor. Cells are tinted by how strongly the output trajectory length depends on them
-(|∂L/∂w| from the core), one scale for all layers so that layers can be compared.
+text and cursor. A spinbox that finishes editing (Return, or focus moving away) ends its run of edits,
+so the arrow steps, wheel notches or keystrokes it took are one undo step. Cells are tinted by how
+strongly the output trajectory length depends on them (|∂L/∂w| from the core), one scale for all
+layers so that layers can be compared.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from nnsurface.core.network import Network
 from nnsurface.gui.formatting import format_number, subscript
 from nnsurface.gui.model import SessionModel
 from nnsurface.gui.result import Result
+from nnsurface.gui.undo import HistoryKeysToWindow
 
 VALUE_RANGE = 10.0
 STEP = 0.01
@@ -104,6 +107,7 @@ class LayerEditor(QGroupBox):
     def __init__(self, model: SessionModel, layer: int, network: Network, parent: QWidget | None = None):
         super().__init__(parent)
         self.layer = layer  # counted from 1
+        history_keys = HistoryKeysToWindow(self)
         n_layers = len(network.weights)
         fan_in, fan_out = network.weights[layer - 1].shape
         source = "x" if layer == 1 else f"h{subscript(layer - 1)}"
@@ -123,6 +127,8 @@ class LayerEditor(QGroupBox):
             for c in range(fan_out):
                 spin = ValueSpinBox(weight_name(layer, r, c))
                 spin.valueChanged.connect(partial(model.set_weight, layer - 1, r, c))
+                spin.editingFinished.connect(model.end_edit_run)
+                spin.installEventFilter(history_keys)
                 grid.addWidget(spin, r + 1, c + 1)
                 row.append(spin)
             self.weights.append(row)
@@ -135,6 +141,8 @@ class LayerEditor(QGroupBox):
         for c in range(fan_out):
             spin = ValueSpinBox(bias_name(layer, c))
             spin.valueChanged.connect(partial(model.set_bias, layer - 1, c))
+            spin.editingFinished.connect(model.end_edit_run)
+            spin.installEventFilter(history_keys)
             grid.addWidget(spin, fan_in + 2, c + 1)
             self.biases.append(spin)
         grid.setColumnStretch(fan_out + 1, 1)
