@@ -1,11 +1,15 @@
 """Starting and stopping the desktop app: GL format, QApplication, the window, screenshot and self-test modes.
 
+An interactive run keeps its settings (window layout, recent files, the last session, reopened when no
+file is named); screenshot and self-test runs use none, so their output does not depend on the user.
+
 GL widgets are closed and deleted explicitly before the interpreter exits: left to the garbage
 collector after QApplication is gone, pyqtgraph's GL buffers can abort the process ("none_dealloc").
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 import numpy as np
@@ -16,7 +20,10 @@ from PySide6.QtWidgets import QApplication
 from nnsurface import paths
 from nnsurface.core.grid import evaluate_grid
 from nnsurface.core.session_file import SessionError, load_session
+from nnsurface.gui.file_actions import startup_document
 from nnsurface.gui.main_window import MainWindow
+from nnsurface.gui.model import Document
+from nnsurface.gui.settings import AppSettings
 
 SETTLE_MS = 150  # time for layouts and the first GL frames before a screenshot
 
@@ -71,18 +78,34 @@ def grab(window: MainWindow) -> QImage:
     window.model.flush()
     settle()
     image = window.grab().toImage()
-    view = window.surface_view.gl
-    frame = view.grabFramebuffer()
-    frame.setDevicePixelRatio(image.devicePixelRatio())
-    painter = QPainter(image)
-    painter.drawImage(view.mapTo(window, QPoint(0, 0)), frame)
-    painter.end()
+    if window.gl_problem is None:
+        view = window.surface_view.gl
+        frame = view.grabFramebuffer()
+        frame.setDevicePixelRatio(image.devicePixelRatio())
+        painter = QPainter(image)
+        painter.drawImage(view.mapTo(window, QPoint(0, 0)), frame)
+        painter.end()
     return image
 
 
+def view_frame(window: MainWindow) -> QImage:
+    """What the surface view shows now: the GL framebuffer, or the heatmap widget."""
+    if window.gl_problem is None:
+        return window.surface_view.gl.grabFramebuffer()
+    return window.surface_view.grab().toImage()
+
+
+def view_heights(window: MainWindow) -> np.ndarray | None:
+    """The z grid the surface view draws."""
+    view = window.surface_view
+    return view.surface.heights() if window.gl_problem is None else view.heights()
+
+
 def close_window(window: MainWindow) -> None:
-    """Close the window (its GL items are released in closeEvent) and delete it now."""
-    window.close()
+    """Close the window without questions if it is still open (GL items are released in closeEvent)
+    and delete it now."""
+    if window.isVisible():
+        window.close_discarding()
     window.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
@@ -90,22 +113,40 @@ def close_window(window: MainWindow) -> None:
 def check_edit_reaches_screen(window: MainWindow) -> list[str]:
     """Edit one weight as the editor would and check the view follows; returns the problems found."""
     problems = []
-    before = grab(window)
+    grab(window)  # draws the pending result
+    before = view_frame(window)
     spin = window.weight_editor.spinbox("w-L1-0-0")
     spin.setValue(spin.value() + 0.5)
     result = window.model.flush()
     expected = evaluate_grid(
         result.session.network, result.session.view.extent, result.session.view.resolution
     )
-    if not np.array_equal(window.surface_view.surface.heights(), expected.z):
+    if not np.array_equal(view_heights(window), expected.z):
         problems.append("surface heights differ from the core's grid after an edit")
-    after = window.surface_view.gl.grabFramebuffer()
+    after = view_frame(window)
     pixels = np.frombuffer(after.constBits(), dtype=np.uint8)
     if pixels.min() == pixels.max():
-        problems.append("the 3-D view rendered a blank frame")
+        problems.append("the surface view rendered a blank frame")
     if after == before:
         problems.append("the window did not change after an edit")
     return problems
+
+
+def build_window(session_path: str | None, settings: AppSettings, restore: bool) -> MainWindow:
+    """The main window of a run: showing the file named (SessionError if it cannot be loaded, nothing
+    shown), else with `restore` the last session, else the default; with `restore` also the window
+    layout of last time."""
+    session = document = None
+    if session_path:
+        session = load_session(session_path)
+        document = Document.for_file(os.path.abspath(session_path), session)
+        settings.add_recent_file(document.path)
+    elif restore:
+        session, document = startup_document(settings) or (None, None)
+    window = MainWindow(session, settings=settings, document=document)
+    if restore:
+        window.restore_layout()
+    return window
 
 
 def run(
@@ -117,12 +158,13 @@ def run(
     """The desktop app. `screenshot`: render once, save the PNG and exit; `self_test`: exit 0 if an
     edit reaches the screen correctly, else 1. Exit 2 for a session file that cannot be loaded."""
     app = application(samples=4 if screenshot else 0)
+    interactive = not (screenshot or self_test)
+    settings = AppSettings.for_user() if interactive else AppSettings.in_memory()
     try:
-        session = load_session(session_path) if session_path else None
+        window = build_window(session_path, settings, restore=interactive)
     except SessionError as exc:
         print(f"nnsurface: {exc}", file=sys.stderr)
         return 2
-    window = MainWindow(session)
     if size is not None:
         window.resize(*size)
     window.show()
