@@ -1,8 +1,8 @@
 """Exports: the 3-D view as an image of any size, and the numbers behind it as CSV.
 
 The image is rendered off screen into a framebuffer object of the requested size (up to what the GL
-driver allows), so it can be larger than the screen. The framing is the view's: if the image is wider
-than the view, the sides are extended instead of the top and bottom cut. Lines, dots and axis labels
+driver allows), so it can be larger than the screen. The framing is the view's: an image of another shape
+than the view shows more at the sides or above and below, never less. Lines, dots and axis labels
 are scaled with the image, so a poster-sized export looks like the view, not like a thumbnail of it.
 
 The data are computed here from the result's session by the core, never read back from widgets: the
@@ -45,9 +45,10 @@ def render_surface(surface_view, width: int, height: int) -> QImage:
 
     view = surface_view.gl
     vw, vh = max(view.width(), 1), max(view.height(), 1)
-    # A virtual viewport with the view's aspect that covers the image: the image shows at least what
-    # the view shows, and `scale` image pixels stand for one pixel of the view.
-    virtual_w = max(width, height * vw / vh)
+    # pyqtgraph's field of view is horizontal: a viewport VW pixels wide shows the view's width across
+    # VW pixels. The image (a region of that viewport, centred) shows at least what the view shows
+    # when VW = min(width, height · vw / vh), and then `scale` image pixels stand for one view pixel.
+    virtual_w = min(width, height * vw / vh)
     scale = virtual_w / vw
     region = (int(round((virtual_w - width) / 2)), 0, width, height)
     viewport = (0, 0, int(round(virtual_w)), height)
