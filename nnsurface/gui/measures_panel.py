@@ -9,9 +9,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from nnsurface.gui import result as result_module
 from nnsurface.gui.formatting import MISSING, format_count, format_number, subscript
 from nnsurface.gui.model import SessionModel
-from nnsurface.gui.result import EXACT_REGION_CAP, Result
+from nnsurface.gui.result import Result
 
 _ROWS_BEFORE_LAYERS = (
     ("input_length", "input length", "∫|x′(t)| dt, the loop in the plane"),
@@ -70,7 +71,9 @@ class MeasuresPanel(QWidget):
             self.values["regions_exact"].setText(format_count(part.regions_exact))
             self.values["crease_length"].setText(format_number(part.crease_length))
         else:  # a smooth network has no regions; a piecewise-linear one here has more than the cap
-            self.values["regions_exact"].setText(f"> {EXACT_REGION_CAP}" if piecewise else MISSING)
+            self.values["regions_exact"].setText(
+                f"> {result_module.EXACT_REGION_CAP}" if piecewise else MISSING
+            )
             self.values["crease_length"].setText(MISSING)
 
     def _rebuild(self, n_layers: int) -> None:

@@ -158,12 +158,12 @@ def build_result(session: Session, color_mode: str, revision: int, previous: Res
     )
 
 
-def exact_surface(
-    network: Network, extent: float, cap: int = EXACT_REGION_CAP
-) -> tuple[ExactSurface | None, str]:
-    """The exact linear regions of `network` over [−extent, extent]², ready to draw, or None and why not."""
+def exact_surface(network: Network, extent: float, cap: int | None = None) -> tuple[ExactSurface | None, str]:
+    """The exact linear regions of `network` over [−extent, extent]², ready to draw, or None and why not
+    (more than `cap` regions, EXACT_REGION_CAP by default, or a smooth activation)."""
+    cap = EXACT_REGION_CAP if cap is None else cap
     if network.n_hidden and not activations.is_piecewise_linear(network.activation):
-        return None, f"{network.activation} is smooth"
+        return None, f"{network.activation} has no knots"
     try:
         part = partition(network, (-extent, extent, -extent, extent), cap=cap)
     except PartitionTooLarge:

@@ -165,6 +165,13 @@ class ShadedMesh(GLGraphicsItem):
             self._z_range = (zmin, zmax)
             self.update()
 
+    def height_range(self) -> tuple[float, float]:
+        return self._z_range
+
+    def colormap_texture(self) -> int:
+        """The GL name of the colormap texture (context current)."""
+        return self._program().colormap
+
     def set_lines_visible(self, visible: bool) -> None:
         self._lines_visible = visible
         self.update()
@@ -291,21 +298,22 @@ class ShadedMesh(GLGraphicsItem):
 def grid_strip_indices(n: int) -> np.ndarray:
     """uint32 indices drawing the n×n grid (vertex (i, j) = i·n + j) as one GL_TRIANGLE_STRIP.
 
-    Row strip i alternates rows i+1 and i, which winds its triangles as core.grid.grid_faces does;
-    strips are joined by repeating the last index of one and the first of the next, which makes
-    degenerate triangles that rasterise to nothing and keeps the next strip on an even position, so
-    its winding stays the same. n² vertices, 2(n−1)n + 2(n−2) indices instead of 6(n−1)².
+    Strip j runs down columns j and j+1, alternating v[i, j], v[i, j+1]: its triangles are exactly
+    core.grid.grid_faces's, same diagonals, same winding. Strips are joined by repeating the last
+    index of one and the first of the next, which makes degenerate triangles that rasterise to
+    nothing and keeps every strip on an even position, so its winding stays the same.
+    n² vertices, 2n(n−1) + 2(n−2) indices instead of 6(n−1)².
     """
     if n < 2:
         raise ValueError(f"n: expected at least 2, got {n}")
-    i = np.arange(n - 1, dtype=np.uint32)[:, None]
-    j = np.arange(n, dtype=np.uint32)[None, :]
-    rows = np.empty((n - 1, 2 * n + 2), dtype=np.uint32)
-    rows[:, 0 : 2 * n : 2] = (i + 1) * n + j
-    rows[:, 1 : 2 * n : 2] = i * n + j
-    rows[:, 2 * n] = rows[:, 2 * n - 1]  # repeat the last index of this strip ...
-    rows[:-1, 2 * n + 1] = rows[1:, 0]  # ... and the first of the next one
-    return rows.reshape(-1)[:-2]
+    i = np.arange(n, dtype=np.uint32)[None, :]
+    j = np.arange(n - 1, dtype=np.uint32)[:, None]
+    strips = np.empty((n - 1, 2 * n + 2), dtype=np.uint32)
+    strips[:, 0 : 2 * n : 2] = i * n + j
+    strips[:, 1 : 2 * n : 2] = i * n + j + 1
+    strips[:, 2 * n] = strips[:, 2 * n - 1]  # repeat the last index of this strip ...
+    strips[:-1, 2 * n + 1] = strips[1:, 0]  # ... and the first of the next one
+    return strips.reshape(-1)[:-2]
 
 
 def grid_line_indices(n: int) -> np.ndarray:

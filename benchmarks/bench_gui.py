@@ -1,0 +1,331 @@
+"""Benchmark the real main window: how long an edit takes to reach the frame, against a bare repaint.
+
+Run from the repository root:  python benchmarks/bench_gui.py [--runs 3] [--untuned] [--quick]
+Without a DISPLAY it re-runs itself under `xvfb-run` (Mesa's software GL, as the tests use). Prints one
+JSON object; with --runs N each run is a fresh process and every figure is the median over the runs.
+
+For each grid resolution 50², 100², 200², 400², with the window at its default size and again with the
+3-D view at 640×480:
+- repaint_ms: median time of `grabFramebuffer()` with no data change (the view renders the scene
+  into its framebuffer and reads it back);
+- edit_to_frame_ms: median time from a spinbox value change (`setValue`, which emits valueChanged to
+  the model as typing does) through the recompute the model's timer would run (`model.flush()`, the
+  same code), every view drawing the result, to `grabFramebuffer()` returning a frame that shows it;
+- ratio = edit_to_frame / repaint;
+- the same for the surface drawn from the grid (`grid_source`) instead of the exact regions, which is
+  what the app draws for relu/hardtanh networks by default and so is the headline figure;
+- edit_to_screen_ms / update_to_screen_ms: the same two through the real event loop, until the
+  window's composed frame is swapped (QOpenGLWidget.frameSwapped): every widget repainted too;
+- burst: 200 Up-arrow presses on the spinbox 5 ms apart, posted from another thread as the window
+  system delivers a held key, whatever the event loop is doing; recomputes done, frames shown, the
+  worst and median latency from a press's due time to the first swapped frame that shows it (or a
+  later state), and whether the final frame shows the final weights (the revision painted, and the
+  heights on the GPU equal the core's for the spinbox's final value).
+
+Process tuning (nnsurface.runtime_tuning: one BLAS thread, malloc thresholds) is applied as the app
+applies it; --untuned leaves it out for comparison. The machine's load average is printed too, since
+the figures move with it on a shared machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+UNTUNED = "--untuned" in sys.argv[1:]
+if not UNTUNED:
+    from nnsurface import runtime_tuning
+
+    runtime_tuning.apply()
+
+import numpy as np  # noqa: E402
+
+SCREEN = "-screen 0 1600x1000x24"
+SIZES = (50, 100, 200, 400)
+EDITS = 15  # timed edits (and repaints) per resolution
+BURST_EDITS = 200
+BURST_INTERVAL_S = 0.005
+VIEW_640 = (640, 480)
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    if "DISPLAY" not in os.environ and "WAYLAND_DISPLAY" not in os.environ:
+        xvfb = shutil.which("xvfb-run")
+        if xvfb is None:
+            print("bench_gui: no DISPLAY and no xvfb-run", file=sys.stderr)
+            return 2
+        return subprocess.call([xvfb, "-a", "-s", SCREEN, sys.executable, __file__, *args])
+    runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 1
+    if runs > 1:
+        child = [a for i, a in enumerate(args) if a != "--runs" and (i == 0 or args[i - 1] != "--runs")]
+        outputs = []
+        for _ in range(runs):
+            out = subprocess.run(
+                [sys.executable, __file__, *child], check=True, capture_output=True, text=True
+            ).stdout
+            outputs.append(json.loads(out))
+        result = _median_of(outputs)
+        result["runs"] = runs
+    else:
+        result = _one_run(quick="--quick" in args)
+    result["load_average_after"] = list(os.getloadavg())
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+def _one_run(quick: bool) -> dict:
+    from nnsurface.gui.app import application, close_window, settle
+    from nnsurface.gui.main_window import MainWindow
+
+    app = application()
+    sizes = SIZES[:2] if quick else SIZES
+    window = MainWindow()
+    window.show()
+    settle(300)
+    out: dict = {"load_average_before": list(os.getloadavg()), "tuned": not UNTUNED}
+    try:
+        bench = _Bench(app, window)
+        view = bench.view_size()
+        out["view"] = list(view)
+        out.update(bench.sizes(sizes, "exact"))
+        out["grid_source"] = bench.sizes(sizes, "grid")
+        out.update(bench.screen(sizes, "exact"))
+        out["grid_source"].update(bench.screen(sizes, "grid"))
+        out["burst"] = {str(n): bench.burst(n, "exact") for n in sizes}
+        out["grid_source"]["burst"] = {str(n): bench.burst(n, "grid") for n in sizes}
+        bench.resize_view(*VIEW_640)
+        out["view_640x480"] = {"view": list(bench.view_size()), **bench.sizes(sizes, "exact")}
+        out["view_640x480"]["grid_source"] = bench.sizes(sizes, "grid")
+    finally:
+        close_window(window)
+    return out
+
+
+class _Bench:
+    def __init__(self, app, window):
+        from PySide6.QtCore import QEventLoop
+
+        self.app = app
+        self.window = window
+        self.model = window.model
+        self.view = window.surface_view
+        self.gl = self.view.gl
+        self.spin = window.weight_editor.spinbox("w-L1-0-0")
+        self.base = self.spin.value()
+        self.step = 0
+        self.wait_flag = QEventLoop.ProcessEventsFlag.WaitForMoreEvents
+        self.swaps: list[tuple[float, int | None]] = []
+        self.gl.frameSwapped.connect(
+            lambda: self.swaps.append((time.perf_counter(), self.gl.painted_revision))
+        )
+
+    # --- setup ---------------------------------------------------------------------------------
+    def view_size(self) -> tuple[int, int]:
+        return self.gl.width(), self.gl.height()
+
+    def resize_view(self, width: int, height: int) -> None:
+        """Resize the window until the 3-D view has the given size (docks take the rest)."""
+        for _ in range(4):
+            w, h = self.view_size()
+            if (w, h) == (width, height):
+                return
+            size = self.window.size()
+            self.window.resize(size.width() + width - w, size.height() + height - h)
+            self._settle()
+
+    def prepare(self, resolution: int, source: str) -> None:
+        self.view.set_surface_source(source)
+        self.model.set_view(self.model.session().view.extent, resolution)
+        self.model.flush()
+        self._settle()
+        self.gl.grabFramebuffer()  # first frame of this grid size: buffers allocated
+
+    def _settle(self) -> None:
+        from nnsurface.gui.app import settle
+
+        settle(100)
+
+    def _next_value(self) -> float:
+        """A new value of the edited weight each time, within ±0.3 of where it started."""
+        self.step += 1
+        return round(self.base + 0.01 * ((self.step % 61) - 30), 2)
+
+    def _edit(self) -> None:
+        value = self._next_value()
+        if value == self.spin.value():
+            value = self._next_value()
+        self.spin.setValue(value)
+
+    # --- measurements --------------------------------------------------------------------------
+    def sizes(self, sizes, source: str) -> dict:
+        edit, repaint = {}, {}
+        for n in sizes:
+            self.prepare(n, source)
+            edits, repaints = [], []
+            for _ in range(EDITS):
+                t = time.perf_counter()
+                self.gl.grabFramebuffer()
+                repaints.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                self._edit()
+                result = self.model.flush()
+                self.gl.grabFramebuffer()
+                edits.append(time.perf_counter() - t)
+                if self.gl.painted_revision != result.revision:
+                    raise RuntimeError("the grabbed frame does not show the edit")
+            edit[str(n)], repaint[str(n)] = _ms(edits), _ms(repaints)
+        ratio = {k: round(edit[k] / repaint[k], 2) for k in edit}
+        return {"edit_to_frame_ms": edit, "repaint_ms": repaint, "ratio": ratio}
+
+    def _until_swapped(self, revision: int | None) -> float:
+        """Run the event loop until a frame showing `revision` (None: any frame) is swapped; its time."""
+        while True:
+            for t, painted in self.swaps:
+                if revision is None or (painted is not None and painted >= revision):
+                    return t
+            self.app.processEvents(self.wait_flag)
+
+    def screen(self, sizes, source: str) -> dict:
+        edit, update = {}, {}
+        for n in sizes:
+            self.prepare(n, source)
+            edits, updates = [], []
+            for _ in range(EDITS):
+                self.swaps.clear()
+                t = time.perf_counter()
+                self.gl.update()
+                updates.append(self._until_swapped(None) - t)
+                self.swaps.clear()
+                t = time.perf_counter()
+                self._edit()
+                revision = self.model.flush().revision
+                edits.append(self._until_swapped(revision) - t)
+            edit[str(n)], update[str(n)] = _ms(edits), _ms(updates)
+        return {"edit_to_screen_ms": edit, "update_to_screen_ms": update}
+
+    def burst(self, resolution: int, source: str) -> dict:
+        """BURST_EDITS Up-arrow key presses on the spinbox, posted from another thread at their due
+        times as the window system would deliver a held key or a fast wheel, whatever the event loop
+        is busy with."""
+        self.prepare(resolution, source)
+        self.spin.setValue(self.base)
+        self.model.flush()
+        self._settle()
+        edit_sessions: list = []
+        covered: dict[int, int] = {}  # result revision -> number of edits it includes
+        results = []
+
+        def on_session(session):
+            edit_sessions.append(session)
+
+        def on_result(result):
+            results.append(result)
+            for i in range(len(edit_sessions) - 1, -1, -1):
+                if edit_sessions[i] is result.session:
+                    covered[result.revision] = i + 1
+                    break
+
+        self.model.sessionChanged.connect(on_session)
+        self.model.resultChanged.connect(on_result)
+        self.swaps.clear()
+        start = time.perf_counter() + 0.05
+        due = [start + i * BURST_INTERVAL_S for i in range(BURST_EDITS)]
+        thread = threading.Thread(target=_press_keys, args=(self.spin, due), daemon=True)
+        thread.start()
+        try:
+            while len(edit_sessions) < BURST_EDITS or self.model.is_pending():
+                self.app.processEvents(self.wait_flag)
+            final = self.model.result()
+            self._until_swapped(final.revision)
+        finally:
+            thread.join()
+            self.model.sessionChanged.disconnect(on_session)
+            self.model.resultChanged.disconnect(on_result)
+        seen = 0
+        latency = np.full(BURST_EDITS, np.nan)
+        for t, painted in self.swaps:
+            n_covered = max(
+                (c for r, c in covered.items() if painted is not None and r <= painted), default=0
+            )
+            for i in range(seen, n_covered):
+                latency[i] = t - due[i]
+            seen = max(seen, n_covered)
+        return {
+            "edits": BURST_EDITS,
+            "interval_ms": BURST_INTERVAL_S * 1e3,
+            "recomputes": len(results),
+            "frames": len(self.swaps),
+            "worst_latency_ms": round(float(np.nanmax(latency)) * 1e3, 1),
+            "median_latency_ms": round(float(np.nanmedian(latency)) * 1e3, 1),
+            "all_edits_shown": bool(not np.isnan(latency).any()),
+            "final_frame_matches": self._final_frame_matches(final),
+        }
+
+    def _final_frame_matches(self, final) -> bool:
+        """The last frame painted the final result, and the heights on the GPU are the core's for the
+        final weights (the spinbox's value)."""
+        from nnsurface.core.grid import evaluate_grid
+        from nnsurface.gui.result import exact_surface
+
+        session = self.model.session()
+        net = session.network
+        if final.session is not session or net.weights[0][0, 0] != self.spin.value():
+            return False
+        if self.gl.painted_revision != final.revision:
+            return False
+        self.gl.makeCurrent()
+        try:
+            if self.view.drawn_source() == "exact":
+                drawn = self.view.regions.read_buffer("a_z", np.float32, 1)
+                expected = exact_surface(net, session.view.extent)[0].mesh.vertices[:, 2]
+            else:
+                drawn = self.view.surface.read_buffer("a_z", np.float32, 1)
+                expected = evaluate_grid(net, session.view.extent, session.view.resolution).z.reshape(-1)
+        finally:
+            self.gl.doneCurrent()
+        return bool(np.array_equal(drawn, expected))
+
+
+def _press_keys(spin, due: list[float]) -> None:
+    """Post an Up key press and release to `spin` at each due time (perf_counter seconds)."""
+    from PySide6.QtCore import QCoreApplication, QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+
+    for t in due:
+        delay = t - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QCoreApplication.postEvent(spin, QKeyEvent(kind, Qt.Key.Key_Up, Qt.KeyboardModifier.NoModifier))
+
+
+def _ms(seconds: list[float]) -> float:
+    return round(float(np.median(seconds)) * 1e3, 2)
+
+
+def _median_of(outputs: list[dict]):
+    """Element-wise median of the runs' JSON (numbers); other values are taken from the first run,
+    except booleans, which must hold in every run."""
+    first = outputs[0]
+    if isinstance(first, dict):
+        return {k: _median_of([o[k] for o in outputs]) for k in first}
+    if isinstance(first, list):
+        return [_median_of(list(column)) for column in zip(*outputs, strict=True)]
+    if isinstance(first, bool):
+        return all(outputs)
+    if isinstance(first, int | float):
+        return round(float(np.median(outputs)), 2)
+    return first
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Piecewise-linear networks drawn from their exact linear regions, checked against core.partition.
+
+What the GPU draws is read back from its buffers after a frame; the polygons, planes, creases and
+counts are recomputed here from the core, independently of the result the view was handed.
+"""
+
+import numpy as np
+from PySide6.QtWidgets import QLabel
+
+from nnsurface.core.grid import evaluate_grid
+from nnsurface.core.network import original_random
+from nnsurface.core.partition import crease_segments, partition, region_mesh
+from nnsurface.gui import colors
+from nnsurface.gui import result as result_module
+from nnsurface.gui.formatting import MISSING, format_count, format_number
+
+
+def gpu(window, item, name, dtype, columns):
+    view = window.surface_view.gl
+    view.grabFramebuffer()
+    view.makeCurrent()
+    try:
+        return item.read_buffer(name, dtype, columns)
+    finally:
+        view.doneCurrent()
+
+
+def label(window, key):
+    found = window.findChild(QLabel, f"m-{key}")
+    assert found is not None, key
+    return found.text()
+
+
+def core_partition(window):
+    session = window.model.session()
+    e = session.view.extent
+    return partition(session.network, (-e, e, -e, e))
+
+
+def check_drawn_exactly(window):
+    """The region surface on the GPU is the core's partition lifted onto its planes."""
+    view = window.surface_view
+    part = core_partition(window)
+    mesh = region_mesh(part)
+    assert view.drawn_source() == "exact"
+    assert view.regions.visible() and not view.surface.visible()
+    xy = gpu(window, view.regions, "a_xy", np.float32, 2)
+    z = gpu(window, view.regions, "a_z", np.float32, 1)
+    faces = gpu(window, view.regions, "triangles", np.uint32, 3)
+    np.testing.assert_array_equal(xy, mesh.vertices[:, :2])
+    np.testing.assert_array_equal(z, mesh.vertices[:, 2])
+    np.testing.assert_array_equal(faces, mesh.faces)
+    # each vertex lies on the plane of its region, and that plane is the network's f there
+    region = np.repeat(np.arange(part.regions_exact), part.counts)
+    np.testing.assert_allclose(
+        z, np.einsum("ij,ij->i", xy, part.gradients[region]) + part.offsets[region], atol=1e-4
+    )
+    inside = np.array([part.polygon(k).mean(axis=0) for k in range(part.regions_exact)])
+    net = window.model.session().network
+    np.testing.assert_allclose(
+        net(inside), [part.evaluate(k, inside[k : k + 1])[0] for k in range(len(inside))]
+    )
+    np.testing.assert_allclose(view.creases.pos, crease_segments(part).reshape(-1, 3))
+    assert f"{part.regions_exact} exact linear regions" in view.caption.text()
+    return part
+
+
+def test_the_default_relu_network_is_drawn_from_its_exact_regions(window, qtbot):
+    part = check_drawn_exactly(window)
+    assert label(window, "regions_exact") == format_count(part.regions_exact)
+    assert label(window, "crease_length") == format_number(part.crease_length)
+    with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
+        window.model.set_weight(0, 1, 2, -1.25)
+    check_drawn_exactly(window)
+
+
+def test_hardtanh_regions_and_flat_region_colours_from_the_patterns(window, qtbot):
+    with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
+        window.model.set_session(window.model.session().replace(network=original_random((6, 6), seed=3)))
+        window.model.set_activation("hardtanh")
+        window.model.set_color_mode("region")
+    part = check_drawn_exactly(window)
+    assert part.regions_exact > 20
+    drawn = gpu(window, window.surface_view.regions, "a_color", np.uint8, 4)
+    expected = colors.pattern_palette(part.patterns)[np.repeat(np.arange(part.regions_exact), part.counts)]
+    np.testing.assert_array_equal(drawn, expected)
+
+
+def test_a_region_keeps_its_colour_across_a_small_edit(window, qtbot):
+    with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
+        window.model.set_color_mode("region")
+    before = core_partition(window)
+    colour_before = dict(zip(map(bytes, before.patterns), gpu_region_colours(window, before), strict=True))
+    with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
+        window.model.set_weight(0, 0, 1, window.model.session().network.weights[0][0, 1] + 0.05)
+    after = core_partition(window)
+    colour_after = dict(zip(map(bytes, after.patterns), gpu_region_colours(window, after), strict=True))
+    shared = colour_before.keys() & colour_after.keys()
+    assert len(shared) >= before.regions_exact - 2
+    for pattern in shared:
+        np.testing.assert_array_equal(colour_before[pattern], colour_after[pattern])
+
+
+def gpu_region_colours(window, part):
+    """The colour of each region's first vertex on the GPU (regions are flat)."""
+    drawn = gpu(window, window.surface_view.regions, "a_color", np.uint8, 4)
+    first = np.cumsum(part.counts) - part.counts
+    return drawn[first]
+
+
+def test_tanh_is_drawn_from_the_grid_and_says_so(window, qtbot):
+    with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
+        window.model.set_activation("tanh")
+    view = window.surface_view
+    assert view.drawn_source() == "grid"
+    assert view.surface.visible() and not view.regions.visible() and not view.creases.visible()
+    session = window.model.session()
+    grid = evaluate_grid(session.network, session.view.extent, session.view.resolution)
+    np.testing.assert_array_equal(gpu(window, view.surface, "a_z", np.float32, 1), grid.z.reshape(-1))
+    assert "50 × 50 grid (tanh has no knots)" in view.caption.text()
+    assert label(window, "regions_exact") == MISSING
+    assert label(window, "crease_length") == MISSING
+
+
+def test_beyond_the_region_cap_the_grid_is_drawn_and_the_caption_says_why(window, qtbot, monkeypatch):
+    monkeypatch.setattr(result_module, "EXACT_REGION_CAP", 5)
+    with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
+        window.model.set_weight(0, 0, 0, 0.5)
+    view = window.surface_view
+    assert core_partition(window).regions_exact > 5
+    assert view.drawn_source() == "grid"
+    assert "grid (more than 5 linear regions)" in view.caption.text()
+    assert label(window, "regions_exact") == "> 5"
+
+
+def test_the_grid_can_be_asked_for_and_the_exact_regions_come_back(window, qtbot):
+    view = window.surface_view
+    view.set_surface_source("grid")
+    assert view.drawn_source() == "grid"
+    session = window.model.session()
+    grid = evaluate_grid(session.network, session.view.extent, session.view.resolution)
+    np.testing.assert_array_equal(gpu(window, view.surface, "a_z", np.float32, 1), grid.z.reshape(-1))
+    assert "50 × 50 grid" in view.caption.text()
+    view.set_surface_source("exact")
+    check_drawn_exactly(window)
