@@ -171,6 +171,7 @@ class Controls(QWidget):
         self.scheme.addItems(SCHEMES)
         for i, name in enumerate(SCHEMES):
             self.scheme.setItemData(i, SCHEME_TIPS[name], Qt.ItemDataRole.ToolTipRole)
+        self.scheme.setToolTip("how Randomize draws the weights:\n" + "\n".join(SCHEME_TIPS.values()))
         self.sigma = _spin("ctl-sigma", 0.0, 10.0, 0.1, 3, "standard deviation σ (see the scheme)")
         self.sigma.setValue(SCHEME_SIGMA[SCHEMES[0]])
         self.scheme.currentTextChanged.connect(lambda name: self.sigma.setValue(SCHEME_SIGMA[name]))

@@ -43,6 +43,7 @@ MAX_TINT = 0.85  # the most sensitive cell is this far from white towards TINT
 TINT_LEVELS = 48  # tints are quantised so an edit repaints only cells whose tint visibly changed
 MAX_WIDTH = 480  # the editor asks for at most this width (7 columns); wider networks scroll
 SENSITIVITY_TITLE = "|∂L/∂w|, L = output trajectory length"
+EDIT_HINT = f"type a value, or step by {STEP} with the arrow keys or the wheel"
 
 
 def weight_name(layer: int, row: int, col: int) -> str:
@@ -126,6 +127,10 @@ class LayerEditor(QGroupBox):
             row = []
             for c in range(fan_out):
                 spin = ValueSpinBox(weight_name(layer, r, c))
+                spin.setToolTip(
+                    f"W{subscript(layer)}[{r + 1}, {c + 1}]: weight from {source}{subscript(r + 1)} "
+                    f"to {_unit(target, c, fan_out)}\n{EDIT_HINT}"
+                )
                 spin.valueChanged.connect(partial(model.set_weight, layer - 1, r, c))
                 spin.editingFinished.connect(model.end_edit_run)
                 spin.installEventFilter(history_keys)
@@ -140,6 +145,7 @@ class LayerEditor(QGroupBox):
         self.biases: list[ValueSpinBox] = []
         for c in range(fan_out):
             spin = ValueSpinBox(bias_name(layer, c))
+            spin.setToolTip(f"b{subscript(layer)}[{c + 1}]: bias of {_unit(target, c, fan_out)}\n{EDIT_HINT}")
             spin.valueChanged.connect(partial(model.set_bias, layer - 1, c))
             spin.editingFinished.connect(model.end_edit_run)
             spin.installEventFilter(history_keys)
@@ -266,6 +272,11 @@ class WeightEditor(QWidget):
         scrollbar = self._scroll.verticalScrollBar().sizeHint().width()
         wanted = widest + margins.left() + margins.right() + scrollbar
         self._scroll.setMinimumWidth(min(wanted, MAX_WIDTH))
+
+
+def _unit(name: str, index: int, width: int) -> str:
+    """ "h₁ unit 3", or "f" for the single output."""
+    return name if width == 1 and name == "f" else f"{name} unit {index + 1}"
 
 
 def _header(text: str) -> QLabel:
