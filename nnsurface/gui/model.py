@@ -65,7 +65,7 @@ class SessionModel(QObject):
         self._modified = not self._session.equals(self._document.saved)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
-        self._run: SessionCommand | None = None  # the step a run of small edits is merging into
+        self._run: SessionCommand | None = None  # the step a run of small edits is extending
         self._color_mode = colors.COLOR_MODES[0]
         self._result: Result | None = None
         self._revision = 0
@@ -223,12 +223,19 @@ class SessionModel(QObject):
             self._push(State(session), text, key)
 
     def _push(self, after: State, text: str, key: Hashable | None = None) -> None:
-        run = self._run if key is not None and self._run is not None and self._run.key == key else None
+        run = self._run  # when set, it is the top step: undo, redo and other pushes all end the run
+        if key is not None and run is not None and run.key == key:
+            run.after = after  # the run goes on: the same step now ends here
+            self._apply(after, from_history=False)
+            if after.same_as(run.before):  # back where the run began: no step at all
+                self._run = None
+                run.setObsolete(True)
+                self.undo_stack.undo()  # drops an obsolete step without calling its undo()
+            return
         before = State(self._session, None if after.document is None else self._document)
-        command = SessionCommand(self._apply, before, after, text, key, run)
+        command = SessionCommand(self._apply, before, after, text, key)
         self.undo_stack.push(command)  # runs command.redo(), which applies `after`
-        if not command.absorbed:
-            self._run = command if key is not None else None
+        self._run = command if key is not None else None
 
     def _apply(self, state: State, from_history: bool) -> None:
         """Install a state; from_history: by Undo/Redo, which ends any run of edits."""

@@ -2,10 +2,14 @@
 
 A step stores the session before and after (sessions are immutable, so this is two references, not a
 copy), and the document too when it changes it. A run of small edits of one value — arrow keys held
-on a spinbox, wheel notches, the characters of a typed number — is one step: the model marks the
-command of the run still open as the only one a new command may merge into (`merge_target`), and
-closes the run when the spinbox finishes editing, on undo/redo and on save. A run that comes back to
-where it started leaves no step.
+on a spinbox, wheel notches, the characters of a typed number — is one step: while the run is open
+the model moves the `after` of its step along instead of pushing new ones, and it closes the run when
+the spinbox finishes editing, on undo/redo and on save. A run that comes back to where it started
+leaves no step.
+
+The run is extended by the model rather than by QUndoCommand.mergeWith: with PySide6 6.12 a command
+that QUndoStack merges away and deletes inside push() keeps its Python object (and the two sessions
+it holds) alive for good, so ten thousand arrow steps would leak ten thousand sessions.
 """
 
 from __future__ import annotations
@@ -17,8 +21,6 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeyEvent, QKeySequence, QUndoCommand
 
 from nnsurface.core.session import Session
-
-MERGE_ID = 1  # QUndoCommand.id() of every mergeable step; merge_target decides which ones merge
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,7 +38,8 @@ class State:
 
 class SessionCommand(QUndoCommand):
     """One undo step: `apply(state, from_history)` installs a state; from_history is False only for the
-    first redo, the one QUndoStack.push makes when the edit happens."""
+    first redo, the one QUndoStack.push makes when the edit happens. `key` names the value a run of
+    edits changes (None: the step is never extended)."""
 
     def __init__(
         self,
@@ -45,15 +48,12 @@ class SessionCommand(QUndoCommand):
         after: State,
         text: str,
         key: Hashable | None = None,
-        merge_target: SessionCommand | None = None,
     ):
         super().__init__(text)
         self._apply = apply
         self.before = before
         self.after = after
         self.key = key
-        self.merge_target = merge_target
-        self.absorbed = False  # set when this command was merged into the run's command
         self._pushed = False
 
     def redo(self) -> None:
@@ -62,17 +62,6 @@ class SessionCommand(QUndoCommand):
 
     def undo(self) -> None:
         self._apply(self.before, True)
-
-    def id(self) -> int:
-        return MERGE_ID if self.key is not None else -1
-
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt override)
-        if not isinstance(other, SessionCommand) or other.merge_target is not self or other.key != self.key:
-            return False
-        self.after = other.after
-        other.absorbed = True
-        self.setObsolete(self.after.same_as(self.before))  # back where the run began: no step at all
-        return True
 
 
 class HistoryKeysToWindow(QObject):

@@ -35,7 +35,7 @@ EDITS = {
     "activation": lambda m: m.set_activation("hardtanh"),
     "randomize": lambda m: m.randomize("paper", 1.5, 42),
     "reset": lambda m: m.reset(),
-    "open": lambda m: m.open_document(_other_session(), Document("/tmp/other.json", "other.json", Session()), "Open"),
+    "open": lambda m: m.open_document(_other_session(), Document.for_file("/tmp/o.json", Session()), "Open"),
 }
 
 
@@ -211,7 +211,8 @@ def test_ctrl_z_in_a_spinbox_undoes_the_session(window, qtbot):
     qtbot.keyClick(spin, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert model.session().network.weights[2][1, 0] == 1.0
     assert model.undo_stack.index() == 0
-    qtbot.keyClick(spin, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(spin, Qt.Key.Key_Z, ctrl_shift)
     assert model.session().network.weights[2][1, 0] == pytest.approx(1.02)
 
 
@@ -236,3 +237,25 @@ def test_edit_menu_texts_name_the_step(window):
     assert window.undo_action.text() == "&Undo Change W₁[2, 3]"
     window.undo_action.trigger()
     assert window.redo_action.text() == "&Redo Change W₁[2, 3]"
+
+
+def test_long_runs_keep_no_dead_steps_alive(model):
+    """Steps extended, or dropped because a run came back, leave no Python objects behind."""
+    import gc
+
+    from nnsurface.gui.undo import SessionCommand
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, SessionCommand) for o in gc.get_objects())
+
+    start = alive()
+    for k in range(300):
+        model.set_weight(1, 1, 1, 0.01 * k)  # one long run: one step
+    start_bias = model.session().network.biases[0][0]
+    for _ in range(100):
+        model.end_edit_run()
+        model.set_bias(0, 0, 5.0)
+        model.set_bias(0, 0, start_bias)  # a run that comes back: no step
+    assert model.undo_stack.count() == 1
+    assert alive() - start == 1
