@@ -176,6 +176,9 @@ class ShadedMesh(GLGraphicsItem):
         self._lines_visible = visible
         self.update()
 
+    def lines_visible(self) -> bool:
+        return self._lines_visible
+
     def array(self, name: str) -> np.ndarray | None:
         """The array held for `name` (uploaded at the next paint if it is new)."""
         return self._arrays[name]
