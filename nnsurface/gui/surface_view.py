@@ -366,6 +366,7 @@ class SurfaceView(QWidget):
         self.caption.setObjectName("surface-caption")
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.caption.setWordWrap(True)  # a long caption must never widen the window
+        self.caption.setToolTip("3-D view: drag to turn, wheel to zoom, middle-drag to pan")
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
