@@ -27,6 +27,8 @@ HALF_PI = 0.5 * np.pi
 # finite for m = 1, where the parts that diverge in exact arithmetic cancel.
 _COS2_HALF_PI = float(np.cos(HALF_PI) ** 2)
 _TINY = 1e-300
+# Below this 1 − m an ellipse arc is a segment's to within 1e-13 of its length (≈ m log(1/m)/4).
+_FLAT = 1e-14
 
 # Duplication steps needed for a relative error below 2e-15 as a function of the second-smallest
 # argument over the largest (measured against scipy.special.elliprf/elliprd, with a margin): the
@@ -68,43 +70,57 @@ def _rf_rd(xyz: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
     once on stacked arrays, with deviations taken from the final values (they are ≲ 1e-2, so the
     cancellation in 1 − xₙ/Aₙ costs nothing visible).
     """
-    root_z = np.empty((steps + 1, xyz.shape[1]))
+    roots = np.empty((steps + 1, *xyz.shape))
     for k in range(steps):
-        sq = np.sqrt(xyz)
-        root_z[k] = sq[2]
-        xyz += sq[1] * (sq[0] + sq[2]) + sq[0] * sq[2]
-    root_z[steps] = np.sqrt(xyz[2])
+        sq = np.sqrt(xyz, out=roots[k])
+        lam = sq[0] + sq[1]
+        lam *= sq[2]
+        lam += sq[0] * sq[1]
+        xyz += lam
+    np.sqrt(xyz, out=roots[steps])
     # Row 0: R_F's mean (x+y+z)/3; row 1: R_D's mean (x+y+3z)/5, both scaled by 4ⁿ.
-    total = xyz[0] + xyz[1]
-    means = np.empty((2, total.size))
-    np.add(total, xyz[2], out=means[0])
-    np.add(means[0], 2.0 * xyz[2], out=means[1])
-    means *= _MEAN_WEIGHTS
+    means = np.empty((2, xyz.shape[1]))
+    np.add(xyz[0], xyz[1], out=means[1])
+    means[1] += xyz[2]
+    np.multiply(means[1], 1.0 / 3.0, out=means[0])
+    means[1] += 2.0 * xyz[2]
+    means[1] *= 1.0 / 5.0
     inv = 1.0 / means
-    dx = 1.0 - xyz[0] * inv
-    dy = 1.0 - xyz[1] * inv
+    dev = xyz[:2, None, :] * inv
+    np.subtract(1.0, dev, out=dev)
+    dx, dy = dev[0], dev[1]
     dxy = dx * dy
-    dz = (dx + dy) * _Z_FACTOR  # R_F: Z = −X − Y;  R_D: Z = −(X + Y)/3
+    dz = dx + dy
+    dz *= _Z_FACTOR  # R_F: Z = −X − Y;  R_D: Z = −(X + Y)/3
     dz2 = dz * dz
     e2 = dxy - _E2_FACTOR * dz2  # R_F: XY − Z²;  R_D: XY − 6Z²
-    e3 = (_E3_FACTOR * dxy - _E3_SHIFT * dz2) * dz  # R_F: XYZ;  R_D: (3XY − 8Z²)Z
-    series = 1.0 + e2 * (_C_E2 + _C_E22 * e2 + _C_E23 * e3) + _C_E3 * e3
+    e3 = _E3_FACTOR * dxy
+    e3 -= _E3_SHIFT * dz2
+    e3 *= dz  # R_F: XYZ;  R_D: (3XY − 8Z²)Z
+    series = _C_E22 * e2
+    series += _C_E23 * e3
+    series += _C_E2
+    series *= e2
+    series += _C_E3 * e3
+    series += 1.0
     # Terms only R_D has: − 3E₄/22 + 3E₅/26, E₄ = 3(XY − Z²)Z², E₅ = XYZ³.
     dxy_d, dz2_d, dz_d = dxy[1], dz2[1], dz[1]
     series[1] += dz2_d * (dxy_d * (3.0 / 26.0 * dz_d - 9.0 / 22.0) + 9.0 / 22.0 * dz2_d)
-    scale = 2.0**steps / np.sqrt(means)
-    rf = series[0] * scale[0]
-    weights = _POWERS_OF_TWO[:steps]
-    rd = series[1] * scale[1] * inv[1] + 3.0 * (weights / (root_z[:-1] * root_z[1:] * root_z[1:])).sum(axis=0)
-    return rf, rd
+    series *= 2.0**steps / np.sqrt(means)
+    rz = roots[:, 2]
+    tail = rz[1:] * rz[1:]
+    tail *= rz[:-1]
+    np.divide(_THREE_POWERS_OF_TWO[:steps], tail, out=tail)
+    rd = tail.sum(axis=0)
+    rd += series[1] * inv[1]
+    return series[0], rd
 
 
 def _column(*values: float) -> np.ndarray:
     return np.array(values).reshape(-1, 1)
 
 
-_POWERS_OF_TWO = _column(*(2.0**k for k in range(_MAX_STEPS)))
-_MEAN_WEIGHTS = _column(1.0 / 3.0, 1.0 / 5.0)
+_THREE_POWERS_OF_TWO = _column(*(3.0 * 2.0**k for k in range(_MAX_STEPS)))
 _Z_FACTOR = _column(-1.0, -1.0 / 3.0)
 _E2_FACTOR = _column(1.0, 6.0)
 _E3_FACTOR = _column(1.0, 3.0)
@@ -123,19 +139,22 @@ def _reduced_amplitude(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return k, phi - k * np.pi
 
 
-def _legendre_parts(red: np.ndarray, m1: np.ndarray):
+def _legendre_parts(red: np.ndarray, m1: np.ndarray, complete: np.ndarray):
     """Legendre's integrals at reduced amplitudes `red` (rows) and at π/2 (an extra last row).
 
-    m1 = 1 − m broadcasts against a row. Returns (sin²φ, Δ(φ)², F, D) with rows for `red` then π/2,
-    where Δ² = 1 − m sin²φ, F = ∫₀^φ dθ/Δ and D = ∫₀^φ sin²θ/Δ dθ (DLMF 19.2.6, 19.25.5).
+    m1 = 1 − m broadcasts against a row. Returns (sin φ, sin²φ, Δ(φ)², F, D), rows for `red` then π/2,
+    where Δ² = 1 − m sin²φ, F = ∫₀^φ dθ/Δ and D = ∫₀^φ sin²θ/Δ dθ (DLMF 19.2.6, 19.25.5). The
+    complete integrals are only computed where `complete` is True (elsewhere they are meaningless):
+    a flat curve's complete integral is the slowest to converge, and most arcs need none.
     """
     rows = red.shape[0]
-    s = np.ones((rows + 1, *red.shape[1:]))
+    s = np.empty((rows + 1, *red.shape[1:]))
     np.sin(red, out=s[:rows])
+    s[rows] = 1.0
     xyz = np.empty((3, *s.shape))
     c = np.cos(red, out=xyz[0, :rows])
     c *= c
-    xyz[0, rows] = _COS2_HALF_PI
+    xyz[0, rows] = np.where(complete, _COS2_HALF_PI, 1.0)
     s2 = s * s
     np.multiply(s2, m1, out=xyz[1])
     xyz[1] += xyz[0]
@@ -146,7 +165,7 @@ def _legendre_parts(red: np.ndarray, m1: np.ndarray):
     f = s * rf.reshape(s.shape)
     d = s2 * rd.reshape(s.shape)
     d *= s * (1.0 / 3.0)
-    return s2, delta2, f, d
+    return s, s2, delta2, f, d
 
 
 def ellipeinc(phi: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -158,7 +177,7 @@ def ellipeinc(phi: np.ndarray, m: np.ndarray) -> np.ndarray:
     shape = phi.shape
     k, red = _reduced_amplitude(phi.reshape(-1))
     m1 = 1.0 - m.reshape(-1)
-    _, _, f, d = _legendre_parts(red[None], m1)
+    _, _, _, f, d = _legendre_parts(red[None], m1, k != 0)
     e = f - (1.0 - m1) * d
     return (e[0] + 2.0 * k * e[1]).reshape(shape)
 
@@ -198,14 +217,24 @@ def ellipse_arcs(gram: np.ndarray, t0: np.ndarray, t1: np.ndarray, gradient: boo
     np.subtract(t1[:, None], centre, out=amp[1])
     k = np.rint(amp * (1.0 / np.pi))
     amp -= k * np.pi
-    s2, delta2, f, d = _legendre_parts(amp, m1)
-    cc = f - d  # ∫ cos²/Δ  (F − D)
-    ell = cc + m1 * d  # ∫ Δ  (E = F − mD)
     periods = 2.0 * (k[1] - k[0])
+    # A flat ellipse (a segment run back and forth, e.g. a layer with one active unit) has the speed
+    # a|cos s| to O(m1 log m1): E(φ|1) = sin φ, E(1) = 1. Its Carlson arguments are replaced by a
+    # circle's, whose duplication converges fastest.
+    flat = m1 <= _FLAT
+    m1_carlson = np.where(flat, 1.0, m1)
+    s, s2, delta2, f, d = _legendre_parts(amp, m1_carlson, (periods != 0.0) & ~flat)
+    cc = f - d  # ∫ cos²/Δ  (F − D)
+    ell = np.where(flat, s, cc + m1 * d)  # ∫ Δ  (E = F − mD)
     major = np.sqrt(major2)
     length = major * (ell[1] - ell[0] + periods * ell[2])
     if not gradient:
         return ArcLengths(length)
+    # For a flat curve ∫ cos²/Δ = ∫ |cos| = E, and ∫ sin²/Δ (divergent) only ever multiplies its
+    # vanishing minor axis: 0.
+    cc = np.where(flat, ell, cc)
+    d = np.where(flat, 0.0, d)
+    delta2 = np.where(flat, 1.0 - s2, delta2)
     sc = s2 / (1.0 + np.sqrt(delta2))  # ∫ sin cos/Δ = sin²φ / (1 + Δ(φ)); its complete part is 0
     i_ss = d[1] - d[0] + periods * d[2]
     i_cc = cc[1] - cc[0] + periods * cc[2]
@@ -238,8 +267,10 @@ class Variations:
 
 def _cumulative_abs_sin(s: np.ndarray) -> np.ndarray:
     """V(s) = ∫₀^s |sin σ| dσ = 2k + 1 − cos(s − kπ), k = ⌊s/π⌋."""
-    k = np.floor(s / np.pi)
-    return 2.0 * k + 1.0 - np.cos(s - k * np.pi)
+    k = np.floor(s * (1.0 / np.pi))
+    v = np.cos(s - k * np.pi)
+    np.subtract(2.0 * k + 1.0, v, out=v)
+    return v
 
 
 def sinusoid_variations(
@@ -252,13 +283,16 @@ def sinusoid_variations(
     """
     amp = np.hypot(a, b)
     phase = np.arctan2(b, a)
-    s0, s1 = t0 - phase, t1 - phase
-    dv = _cumulative_abs_sin(s1) - _cumulative_abs_sin(s0)
+    s = np.empty((2, *phase.shape))
+    np.subtract(t0, phase, out=s[0])
+    np.subtract(t1, phase, out=s[1])
+    v = _cumulative_abs_sin(s)
+    dv = v[1] - v[0]
     variation = amp * dv
     if not gradient:
         return Variations(variation)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ca = np.where(amp > 0.0, a / amp, 0.0)
-        sa = np.where(amp > 0.0, b / amp, 0.0)
-    dsin = np.abs(np.sin(s1)) - np.abs(np.sin(s0))
+    ca = np.where(amp > 0.0, a / np.maximum(amp, _TINY), 0.0)
+    sa = np.where(amp > 0.0, b / np.maximum(amp, _TINY), 0.0)
+    abs_sin = np.abs(np.sin(s))
+    dsin = abs_sin[1] - abs_sin[0]
     return Variations(variation, d_a=ca * dv + sa * dsin, d_b=sa * dv - ca * dsin)

@@ -65,10 +65,11 @@ def curve_gram(pieces: Pieces) -> np.ndarray:
     """|A|², |B|², A·B per piece of the input, each hidden layer and the output: shape (K, 3, L + 2)."""
     k = pieces.n_pieces
     m = pieces.inputs.shape[1]
-    cols = np.concatenate(
-        [np.broadcast_to(pieces.inputs[:2], (k, 2, m)), pieces.post[:, :2], pieces.output[:, :2, None]],
-        axis=2,
-    )
+    width = pieces.bounds[-1]
+    cols = np.empty((k, 2, m + width + 1))
+    cols[:, :, :m] = pieces.inputs[:2]
+    cols[:, :, m:-1] = pieces.post[:, :2]
+    cols[:, :, -1] = pieces.output[:, :2]
     gram = np.empty((k, 3, cols.shape[2]))
     np.multiply(cols, cols, out=gram[:, :2])
     np.multiply(cols[:, 0], cols[:, 1], out=gram[:, 2])
@@ -80,25 +81,26 @@ def piecewise_measures(pieces: Pieces, activation: str) -> Measures:
     gram = curve_gram(pieces)
     m = pieces.inputs.shape[1]
     n_hidden = len(pieces.bounds) - 1
-    curves = gram[:, :, : n_hidden + 1]  # input, hidden layers
-    if m == 2:  # the surface curve (x₁, x₂, f): input and output Gram terms add
-        curves = np.concatenate([curves, gram[:, :, :1] + gram[:, :, -1:]], axis=2)
-    lengths = ellipse_arcs(curves, pieces.starts, pieces.ends).length.sum(axis=0)
+    if m == 2:  # the last column becomes the surface curve (x₁, x₂, f): input and output terms add
+        gram[:, :, -1] += gram[:, :, 0]
+        curves = gram
+    else:
+        curves = gram[:, :, :-1]
+    lengths = ellipse_arcs(curves, pieces.starts, pieces.ends).length.sum(axis=0).tolist()
     out = pieces.output
     output_length = float(
         sinusoid_variations(out[:, 0], out[:, 1], pieces.starts, pieces.ends).variation.sum()
     )
-    layer_lengths = tuple(float(x) for x in lengths[1 : n_hidden + 1])
     if activations.is_piecewise_linear(activation):
         counts = _counts(pieces)
     else:
         counts = (None, None, None)
     breakpoints, piece_patterns = _reported_breakpoints(pieces)
     return Measures(
-        input_length=float(lengths[0]),
-        surface_length=float(lengths[-1]) if m == 2 else None,
+        input_length=lengths[0],
+        surface_length=lengths[-1] if m == 2 else None,
         output_length=output_length,
-        layer_lengths=layer_lengths,
+        layer_lengths=tuple(lengths[1 : n_hidden + 1]),
         transitions=counts[0],
         regions_visited=counts[1],
         layer_transitions=counts[2],
@@ -116,9 +118,9 @@ def _counts(pieces: Pieces) -> tuple[int, int, tuple[int, ...]]:
     regions = len({flat[i : i + width] for i in range(0, len(flat), width)}) if width else 1
     if not pieces.closed:
         return 0, regions, (0,) * n_layers
-    differs = pat != pat[np.arange(-1, pat.shape[0] - 1)]
-    per_layer = np.logical_or.reduceat(differs, list(pieces.bounds[:-1]), axis=1).sum(axis=0)
-    return pieces.n_pieces, regions, tuple(int(x) for x in per_layer)
+    differs = pat != pat.take(np.arange(-1, pat.shape[0] - 1), axis=0)
+    per_layer = np.logical_or.reduceat(differs, pieces.bounds[:-1], axis=1).sum(axis=0)
+    return pieces.n_pieces, regions, tuple(per_layer.tolist())
 
 
 def _reported_breakpoints(pieces: Pieces) -> tuple[np.ndarray, np.ndarray]:
@@ -127,5 +129,5 @@ def _reported_breakpoints(pieces: Pieces) -> tuple[np.ndarray, np.ndarray]:
         return np.empty(0), pieces.patterns
     t = np.mod(pieces.starts, TWO_PI)
     t[t > TWO_PI - SAME_BREAKPOINT] = 0.0
-    order = np.argsort(t)
-    return t[order], pieces.patterns[order]
+    order = t.argsort()
+    return t.take(order), pieces.patterns.take(order, axis=0)

@@ -58,17 +58,38 @@ class Pieces:
 
 def trajectory_rows(trajectory: Trajectory) -> np.ndarray:
     """The trajectory as coefficient rows (u, v, c): x(t) = u cos t + v sin t + c, shape (3, m)."""
-    return np.stack([trajectory.u, trajectory.v, trajectory.center])
+    return np.array((trajectory.u, trajectory.v, trajectory.center))
+
+
+@dataclass(frozen=True, eq=False)
+class _Activation:
+    """What decompose needs of an activation, prepared once: knots as a (n_knots, 1, 1) column,
+    slope and offset per piece, and whether any offset is nonzero."""
+
+    knots: np.ndarray
+    slopes: np.ndarray
+    offsets: np.ndarray
+    has_offsets: bool
+
+
+_PREPARED: dict[str, _Activation] = {}
+
+
+def _prepared(name: str) -> _Activation:
+    if name not in _PREPARED:
+        slopes, offsets = activations.piece_affine(name)
+        knots = np.asarray(activations.knots(name), dtype=np.float64).reshape(-1, 1, 1)
+        _PREPARED[name] = _Activation(knots, slopes, offsets, bool(np.any(offsets)))
+    return _PREPARED[name]
 
 
 def decompose(network: Network, trajectory: Trajectory) -> Pieces:
     """Cut the loop at every point where a hidden unit changes its activation piece, exactly."""
     if trajectory.dim != network.input_dim:
         raise ValueError(f"trajectory has dimension {trajectory.dim}, the network takes {network.input_dim}")
-    knots = np.asarray(activations.knots(network.activation), dtype=np.float64)
-    knot_column = knots.reshape(-1, 1, 1)
-    slopes, offsets = activations.piece_affine(network.activation)
-    has_offsets = bool(np.any(offsets))
+    act = _prepared(network.activation)
+    knots = act.knots
+    has_knots = knots.size > 0
     inputs = trajectory_rows(trajectory)
 
     starts = np.zeros(1)
@@ -81,22 +102,30 @@ def decompose(network: Network, trajectory: Trajectory) -> Pieces:
     posts: list[np.ndarray] = []
     with np.errstate(divide="ignore", invalid="ignore"):
         for w, b in zip(network.weights[:-1], network.biases[:-1], strict=True):
-            z = rows @ w
+            k = rows.shape[0]
+            z = (rows.reshape(3 * k, -1) @ w).reshape(k, 3, -1)  # one matrix product for all pieces
             z[:, 2] += b
             parent = None
-            if knots.size:
-                size = np.abs(rows).sum(axis=1) @ np.abs(w) + np.abs(b)
-                cuts = _crossings(z, size, knot_column, starts, ends, closed)
+            if has_knots:
+                size = np.abs(rows).sum(axis=1) @ np.abs(w)
+                size += np.abs(b)
+                cuts = _crossings(z, size, knots, starts, ends, closed)
                 if cuts.size:
                     starts, ends, parent = _split(starts, cuts, closed)
-                    z = z[parent]
-                    patterns, pres, posts = (_gather(p, parent) for p in (patterns, pres, posts))
+                    z = z.take(parent, axis=0)
+                    patterns, pres, posts = (
+                        _gather(patterns, parent),
+                        _gather(pres, parent),
+                        _gather(posts, parent),
+                    )
             mid = 0.5 * (starts + ends)
-            value = z[:, 0] * np.cos(mid)[:, None] + z[:, 1] * np.sin(mid)[:, None] + z[:, 2]
-            pattern = np.searchsorted(knots, value).astype(np.int8)
-            rows = z * slopes[pattern][:, None, :]
-            if has_offsets:
-                rows[:, 2] += offsets[pattern]
+            value = z[:, 0] * np.cos(mid)[:, None]
+            value += z[:, 1] * np.sin(mid)[:, None]
+            value += z[:, 2]
+            pattern = knots.ravel().searchsorted(value).astype(np.int8)
+            rows = z * act.slopes[pattern][:, None, :]
+            if act.has_offsets:
+                rows[:, 2] += act.offsets[pattern]
             patterns.append(pattern)
             pres.append(z)
             posts.append(rows)
@@ -107,11 +136,13 @@ def decompose(network: Network, trajectory: Trajectory) -> Pieces:
                 else:
                     starts, ends, closed = _kept_pieces(keep, starts)
                     keep = keep if keep.size else np.zeros(1, dtype=np.intp)
-                    patterns, pres, posts = (_gather(p, keep) for p in (patterns, pres, posts))
-                    rows = rows[keep]
-    out = rows @ network.weights[-1][:, 0]
+                    patterns, pres, posts = _gather(patterns, keep), _gather(pres, keep), _gather(posts, keep)
+                    rows = rows.take(keep, axis=0)
+    out = (rows.reshape(3 * rows.shape[0], -1) @ network.weights[-1]).reshape(-1, 3)
     out[:, 2] += network.biases[-1][0]
-    bounds = tuple(int(x) for x in np.concatenate([[0], np.cumsum(network.widths)]))
+    bounds = [0]
+    for width in network.widths:
+        bounds.append(bounds[-1] + width)
     k = starts.size
     return Pieces(
         starts=starts,
@@ -122,7 +153,7 @@ def decompose(network: Network, trajectory: Trajectory) -> Pieces:
         output=out,
         inputs=inputs,
         closed=closed,
-        bounds=bounds,
+        bounds=tuple(bounds),
     )
 
 
@@ -130,7 +161,7 @@ def _gather(arrays: list[np.ndarray], index: np.ndarray) -> list[np.ndarray]:
     """Rows `index` of each per-layer array (several layers are joined first: one gather, not many)."""
     if len(arrays) > 1:
         arrays = [np.concatenate(arrays, axis=-1)]
-    return [a[index] for a in arrays]
+    return [a.take(index, axis=0) for a in arrays]
 
 
 _ROOT_SIGNS = np.array([1.0, -1.0]).reshape(2, 1, 1, 1)
@@ -147,17 +178,21 @@ def _crossings(z, size, knots, starts, ends, closed) -> np.ndarray:
     gap = knots - c
     ratio = gap / amp
     # Crossing: the excursion amp − |gap| beyond the knot exceeds the rounding of its terms.
-    crossing = np.abs(ratio) < 1.0 - TOUCH_TOLERANCE * (size + np.abs(knots)) / amp
-    half = np.arccos(np.clip(ratio, -1.0, 1.0))
-    offset = np.arctan2(b, a) - starts[:, None] + half * _ROOT_SIGNS
+    limit = size + np.abs(knots)
+    limit *= -TOUCH_TOLERANCE / amp
+    limit += 1.0
+    crossing = np.abs(ratio) < limit
+    # Where |ratio| > 1 (no crossing) arccos gives NaN, never used.
+    offset = np.arccos(ratio) * _ROOT_SIGNS
+    offset += np.arctan2(b, a) - starts[:, None]
     np.mod(offset, TWO_PI, out=offset)
-    if closed:
-        crossing = crossing & (offset > SAME_BREAKPOINT)
-        crossing &= offset < (ends - starts - SAME_BREAKPOINT)[:, None]
-    else:
-        crossing = np.broadcast_to(crossing, offset.shape)
     offset += starts[:, None]
-    return offset[crossing]
+    if not closed:
+        return offset[:, crossing].ravel()
+    inside = offset > (starts + SAME_BREAKPOINT)[:, None]
+    inside &= offset < (ends - SAME_BREAKPOINT)[:, None]
+    inside &= crossing
+    return offset[inside]
 
 
 def _split(starts, cuts, closed):
@@ -171,13 +206,13 @@ def _split(starts, cuts, closed):
     np.greater(bounds[1:] - bounds[:-1], SAME_BREAKPOINT, out=distinct[1:])
     if bounds[-1] - bounds[0] > TWO_PI - SAME_BREAKPOINT:
         distinct[-1] = False
-    if not distinct.all():
+    if np.count_nonzero(distinct) < distinct.size:
         bounds = bounds[distinct]
     ends = np.empty_like(bounds)
     ends[:-1] = bounds[1:]
     ends[-1] = bounds[0] + TWO_PI
     if closed:
-        parent = np.searchsorted(starts, bounds, side="right") - 1
+        parent = starts.searchsorted(bounds, side="right") - 1
     else:
         parent = np.zeros(bounds.size, dtype=np.intp)
     return bounds, ends, parent
@@ -190,10 +225,11 @@ def _changed(pattern: np.ndarray, parent: np.ndarray) -> np.ndarray | None:
     layer's pattern can differ.
     """
     prev = np.arange(-1, parent.size - 1)
-    differs = (pattern != pattern[prev]).any(axis=1) | (parent != parent[prev])
-    if differs.all():
+    differs = (pattern != pattern.take(prev, axis=0)).any(axis=1)
+    differs |= parent != parent.take(prev)
+    if np.count_nonzero(differs) == differs.size:
         return None
-    return np.flatnonzero(differs)
+    return differs.nonzero()[0]
 
 
 def _kept_pieces(keep: np.ndarray, starts: np.ndarray):

@@ -100,6 +100,17 @@ def test_ellipse_arc_length_matches_quadrature(case):
     assert got == pytest.approx(_quad_length(a_vec, b_vec, t0, t1), rel=1e-12, abs=1e-14)
 
 
+@pytest.mark.parametrize("minor", [0.0, 1e-9, 3e-8, 1e-7, 3e-7, 1e-6, 1e-4])
+def test_nearly_flat_ellipse_arcs(minor):
+    # Semi-axes 2 and `minor`: around minor² = 1e-14 the arc switches to the segment formula.
+    a_vec, b_vec = np.array([2.0, 0.0, 0.0]), np.array([0.0, minor, 0.0])
+    rot = np.linalg.qr(np.random.default_rng(4).normal(size=(3, 3)))[0]
+    a_vec, b_vec = rot @ a_vec, rot @ b_vec
+    for t0, t1 in ((0.3, 1.2), (-1.0, 2.5), (0.2, 9.0), (1.5707963, 1.5707964)):
+        got = ellipse_arcs(_gram(a_vec, b_vec), np.array([t0]), np.array([t1])).length[0, 0]
+        assert got == pytest.approx(_quad_length(a_vec, b_vec, t0, t1), rel=1e-12, abs=1e-15)
+
+
 def test_ellipse_arc_of_zero_velocity_is_zero():
     arcs = ellipse_arcs(np.zeros((2, 3, 1)), np.array([0.0, 1.0]), np.array([1.0, 7.0]), gradient=True)
     assert np.all(arcs.length == 0)
