@@ -1,13 +1,14 @@
 """Process settings that decide how fast an edit is recomputed on a busy machine; applied before numpy loads.
 
-Two settings, both measured on the 2-core machine this was written on (benchmarks/bench_grid.py
---tuned, benchmarks/bench_gui.py --untuned):
+Two settings, both measured on the 2-core machine this was written on, under a load average of 3.5
+(benchmarks/bench_grid.py --tuned, benchmarks/bench_gui.py --untuned): together they took one
+recompute of the default session (gui.result.build_result) from 32–62 ms to 10–13 ms at 200², and
+from 52–102 ms to 16–26 ms at 400².
 
 - One BLAS thread. The matrices of a small network are tiny; threaded OpenBLAS spins and waits for a
   helper thread that the OS has preempted, turning a 0.2 ms product into several milliseconds.
 - glibc malloc thresholds high enough that the arrays freed after one recompute are reused by the
-  next, instead of being returned to the kernel and faulted in again page by page (the grid and its
-  labels at 200² got 5× faster; build_result at 200² went from 17 to 9 ms).
+  next, instead of being returned to the kernel and faulted in again page by page.
 
 Neither changes a number the app computes. A user's own OPENBLAS_NUM_THREADS is respected.
 """
