@@ -15,8 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QFont, QImage, QMatrix4x4, QPainter, QVector3D
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
 from nnsurface.core.activations import is_piecewise_linear
@@ -41,8 +41,6 @@ def render_surface(surface_view, width: int, height: int) -> QImage:
     from pyqtgraph.opengl import GLLinePlotItem, GLScatterPlotItem
     from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat
 
-    from nnsurface.gui.surface_view import LABEL_COLOR, TITLE_COLOR
-
     view = surface_view.gl
     vw, vh = max(view.width(), 1), max(view.height(), 1)
     # pyqtgraph's field of view is horizontal: a viewport VW pixels wide shows the view's width across
@@ -66,7 +64,7 @@ def render_surface(surface_view, width: int, height: int) -> QImage:
             raise ExportError(f"OpenGL could not make a {width} × {height} px off-screen image")
         scaled = _scale_strokes(view, scale, GLLinePlotItem, GLScatterPlotItem)
         labels = surface_view.labels
-        labels.setVisible(False)  # it paints onto the widget; drawn onto the image below instead
+        labels.hide_for_render = True  # text cannot be drawn into the framebuffer: drawn onto the image
         try:
             fbo.bind()
             GL.glViewport(0, 0, width, height)
@@ -75,14 +73,18 @@ def render_surface(surface_view, width: int, height: int) -> QImage:
             image = fbo.toImage()
         finally:
             fbo.release()
-            labels.setVisible(True)
+            labels.hide_for_render = False
             for item, attribute, value in scaled:
                 setattr(item, attribute, value)
+        del fbo  # its GL objects are freed while the context is current
     finally:
         view.doneCurrent()
         view.update()
     image = image.convertToFormat(QImage.Format.Format_ARGB32)
-    _draw_labels(image, labels, mvp, scale, {False: LABEL_COLOR, True: TITLE_COLOR})
+    painter = QPainter(image)
+    painter.scale(scale, scale)  # the labels as the view draws them, scaled with the image
+    labels.draw(painter, mvp, width / scale, height / scale)
+    painter.end()
     return image
 
 
@@ -102,30 +104,6 @@ def _scale_strokes(
             changed.append((item, "size", item.size))
             item.size = item.size * scale
     return changed
-
-
-def _draw_labels(image: QImage, labels_item, mvp: QMatrix4x4, scale: float, colors: dict) -> None:
-    """The axis labels of the view at their projected places, fonts scaled with the image."""
-    to_image = QMatrix4x4()
-    to_image.viewport(0, image.height(), image.width(), -image.height())
-    project = to_image * mvp
-    fonts = {False: QFont(labels_item.font), True: QFont(labels_item.title_font)}
-    for font in fonts.values():
-        font.setPointSizeF(font.pointSizeF() * scale)
-    painter = QPainter(image)
-    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-    half_w, half_h = 200 * scale, 20 * scale
-    for label in labels_item._labels:  # what LabelsItem draws (it has no public accessor yet)
-        p = project.map(QVector3D(*label.pos))
-        painter.setFont(fonts[label.title])
-        painter.setPen(colors[label.title])
-        if label.left_aligned:
-            box = QRectF(p.x(), p.y() - half_h, 2 * half_w, 2 * half_h)
-            painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label.text)
-        else:
-            box = QRectF(p.x() - half_w, p.y() - half_h, 2 * half_w, 2 * half_h)
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label.text)
-    painter.end()
 
 
 def render_widget(widget: QWidget, width: int, height: int) -> QImage:

@@ -201,10 +201,25 @@ class MainWindow(QMainWindow):
             view.addAction(act)
             self.color_actions[mode] = act
         view.addSeparator()
+        self.exact_regions_action = QAction("&Exact Linear Regions", self, checkable=True, checked=True)
+        self.exact_regions_action.setToolTip(
+            "Draw relu and hardtanh surfaces from their exact linear regions; off: from the sampled grid"
+        )
+        self.creases_action = QAction("C&reases", self, checkable=True, checked=True)
+        self.creases_action.setToolTip("Lines where the exact linear regions meet")
+        if self.gl_problem is None:
+            self.exact_regions_action.toggled.connect(
+                lambda on: self.surface_view.set_surface_source("exact" if on else "grid")
+            )
+            self.creases_action.toggled.connect(self.surface_view.set_creases)
+        else:  # the heatmap is the sampled grid
+            self.exact_regions_action.setEnabled(False)
+            self.creases_action.setEnabled(False)
         self.mesh_lines_action = QAction("&Grid Lines", self, checkable=True)
-        self.mesh_lines_action.setToolTip("Draw the grid's lines on the surface")
+        self.mesh_lines_action.setToolTip("Draw the grid's rows and columns over the sampled surface")
         self.mesh_lines_action.toggled.connect(self.surface_view.set_mesh_lines)
-        view.addAction(self.mesh_lines_action)
+        for act in (self.exact_regions_action, self.creases_action, self.mesh_lines_action):
+            view.addAction(act)
         view.addAction(
             action(
                 self,

@@ -63,6 +63,8 @@ def test_menus_and_their_standard_shortcuts(win):
         "Copy Weights as LaTeX",
         "Grid Lines",
         "Reset Camera",
+        "Exact Linear Regions",
+        "Creases",
         "Expressivity lab…",
         "About nnsurface",
         "Colour by height",
@@ -106,11 +108,17 @@ def test_view_colour_mode_grid_lines_camera_and_docks(win, qtbot):
     win.model.flush()
     assert actions["Colour by height"].isChecked()
 
-    surface = win.surface_view.surface
+    view = win.surface_view
+    assert view.drawn_source() == "exact" and view.creases.visible()
+    actions["Creases"].trigger()
+    assert not view.creases.visible()
+    actions["Exact Linear Regions"].trigger()
+    assert view.drawn_source() == "grid" and view.surface.visible() and not view.regions.visible()
+    surface = view.surface
     actions["Grid Lines"].trigger()
-    assert surface.lineplot.visible()
+    assert surface.lines_visible()
     actions["Grid Lines"].trigger()
-    assert not surface.lineplot.visible()
+    assert not surface.lines_visible()
 
     gl = win.surface_view.gl
     home = gl.cameraParams()
