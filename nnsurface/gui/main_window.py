@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -96,6 +96,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.statusBar().setSizeGripEnabled(True)
         self.setAcceptDrops(True)
+        if self.gl_problem is None:  # the 3-D view is a native window of its own: its drops come here too
+            self._gl_drops = _DropsTo(self)
+            self.surface_view.gl.window_view.installEventFilter(self._gl_drops)
         self.model.resultChanged.connect(self._show_result)
         self.model.documentChanged.connect(self._show_title)
         self.model.modifiedChanged.connect(self._show_title)
@@ -307,6 +310,24 @@ class MainWindow(QMainWindow):
             self._lab.close()
         self.surface_view.release()
         super().closeEvent(event)
+
+
+class _DropsTo(QObject):
+    """Event filter giving a window's drag-and-drop events to the main window's handlers."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            self._window.dragEnterEvent(event)
+            return True
+        if kind == QEvent.Type.Drop:
+            self._window.dropEvent(event)
+            return True
+        return False
 
 
 def _dropped_file(event: QDropEvent) -> str | None:

@@ -162,7 +162,7 @@ def test_recent_files_menu_opens_and_forgets_missing_files(win, tmp_path):
 def _drop(window, paths_: list[str]) -> tuple[bool, bool]:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(p) for p in paths_])
-    pos = QPointF(window.rect().center())
+    pos = QPointF(window.width() / 2, window.height() / 2)
     buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, buttons, modifiers)
     QApplication.sendEvent(window, enter)
@@ -176,6 +176,12 @@ def test_dropping_a_session_file_opens_it(win, tmp_path):
     assert _drop(win, [path]) == (True, True)
     assert win.model.session().equals(session)
     assert win.model.document().path == path
+
+
+def test_dropping_a_session_file_on_the_3d_view_opens_it(win, tmp_path):
+    path, session = saved(tmp_path, "on_view.json", seed=7)
+    assert _drop(win.surface_view.gl.window_view, [path]) == (True, True)  # a native window of its own
+    assert win.model.session().equals(session)
 
 
 def test_dropping_several_files_is_ignored(win, tmp_path):
