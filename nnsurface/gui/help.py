@@ -18,7 +18,9 @@ GUIDE_HTML = """
 <p>A small neural network maps each point <i>x</i> = (x₁, x₂) of the plane to one number
 <i>f</i>(<i>x</i>). Drawn as a height over the plane, <i>f</i> is a <b>surface</b>. With ReLU or
 hardtanh units it is made of flat pieces: each piece is one <b>linear region</b>, where every hidden
-unit stays on the same linear part of its activation (its <i>activation pattern</i>).</p>
+unit stays on the same linear part of its activation (its <i>activation pattern</i>). The view draws
+these regions exactly, with thin <b>creases</b> where they meet (View ▸ Exact Linear Regions, Creases);
+smooth networks, and networks with very many regions, are drawn from a sampled grid.</p>
 
 <h3>The network</h3>
 <p>Row vectors, as in the weight editor: h₀ = x, &nbsp; hₗ = φ(hₗ₋₁ Wₗ + bₗ) for the hidden layers
@@ -43,6 +45,9 @@ its ratio to the input length is how much the layers up to ℓ stretch the loop<
 <tr><td><b>transitions</b></td><td>how many times the activation pattern changes around the loop</td></tr>
 <tr><td><b>regions visited</b></td><td>how many distinct activation patterns the loop meets</td></tr>
 <tr><td><b>regions on grid</b></td><td>how many distinct patterns the grid's points fall in</td></tr>
+<tr><td><b>regions (exact)</b></td><td>how many linear regions f has in the plotted window, from the
+exact partition of the plane (a grid can miss small ones)</td></tr>
+<tr><td><b>crease length</b></td><td>the total length, in the plane, of the lines where regions meet</td></tr>
 </table>
 <p>All lengths are exact: the loop is split at its breakpoints, found exactly, and each smooth piece
 is integrated to a relative error below 10⁻¹⁰ (not a polyline).</p>

@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
         group = QActionGroup(self)
         self.color_actions: dict[str, QAction] = {}
         for mode in colors.COLOR_MODES:
-            act = QAction(f"Colour by {mode}", self, checkable=True)
+            act = QAction(f"Colour by &{mode.capitalize()}", self, checkable=True)
             act.setToolTip(
                 "Colour the surface by its height f" if mode == "height" else "One colour per linear region"
             )

@@ -67,8 +67,8 @@ def test_menus_and_their_standard_shortcuts(win):
         "Creases",
         "Expressivity lab…",
         "About nnsurface",
-        "Colour by height",
-        "Colour by region",
+        "Colour by Height",
+        "Colour by Region",
     ):
         assert text in actions, text
 
@@ -102,11 +102,11 @@ def test_edit_randomize_and_reset(win):
 
 def test_view_colour_mode_grid_lines_camera_and_docks(win, qtbot):
     actions = menu_actions(win)
-    actions["Colour by region"].trigger()
+    actions["Colour by Region"].trigger()
     assert win.model.flush().color_mode == "region" and win.controls.color_mode.currentText() == "region"
     win.controls.color_mode.setCurrentText("height")
     win.model.flush()
-    assert actions["Colour by height"].isChecked()
+    assert actions["Colour by Height"].isChecked()
 
     view = win.surface_view
     assert view.drawn_source() == "exact" and view.creases.visible()
