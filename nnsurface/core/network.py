@@ -7,8 +7,8 @@ one (`with_weight`, `with_bias`), so a computed result can always say exactly wh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -55,11 +55,9 @@ class Network:
         bs = tuple(_frozen(b, 1, f"layers[{i}].bias") for i, b in enumerate(biases))
         if len(bs) != len(ws):
             raise ValueError(f"expected {len(ws)} bias vectors, got {len(bs)}")
-        for i, (w, b) in enumerate(zip(ws, bs)):
+        for i, (w, b) in enumerate(zip(ws, bs, strict=True)):
             if i > 0 and w.shape[0] != ws[i - 1].shape[1]:
-                raise ValueError(
-                    f"layers[{i}].weights: expected {ws[i - 1].shape[1]} rows, got {w.shape[0]}"
-                )
+                raise ValueError(f"layers[{i}].weights: expected {ws[i - 1].shape[1]} rows, got {w.shape[0]}")
             if b.shape[0] != w.shape[1]:
                 raise ValueError(f"layers[{i}].bias: expected {w.shape[1]} numbers, got {b.shape[0]}")
         if ws[-1].shape[1] != 1:
@@ -84,14 +82,14 @@ class Network:
 
     @property
     def n_parameters(self) -> int:
-        return sum(w.size + b.size for w, b in zip(self.weights, self.biases))
+        return sum(w.size + b.size for w, b in zip(self.weights, self.biases, strict=True))
 
     # --- evaluation ------------------------------------------------------------------------------
     def forward_all(self, x: np.ndarray) -> ForwardPass:
         """Pre- and post-activations of every hidden layer and the output, for points x of shape (n, m)."""
         h = np.atleast_2d(np.asarray(x, dtype=np.float64))
         pre, post = [], []
-        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+        for w, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
             z = h @ w + b
             h = activations.apply(self.activation, z)
             pre.append(z)
@@ -115,21 +113,21 @@ class Network:
         return activations.piece_index(self.activation, z)
 
     # --- edits (each returns a new network) ------------------------------------------------------
-    def with_weight(self, layer: int, row: int, col: int, value: float) -> "Network":
+    def with_weight(self, layer: int, row: int, col: int, value: float) -> Network:
         """A copy with weights[layer][row, col] = value (layer counted from 0)."""
         ws = [w.copy() for w in self.weights]
         ws[layer][row, col] = value
         return Network(ws, self.biases, self.activation)
 
-    def with_bias(self, layer: int, col: int, value: float) -> "Network":
+    def with_bias(self, layer: int, col: int, value: float) -> Network:
         bs = [b.copy() for b in self.biases]
         bs[layer][col] = value
         return Network(self.weights, bs, self.activation)
 
-    def with_activation(self, activation: str) -> "Network":
+    def with_activation(self, activation: str) -> Network:
         return Network(self.weights, self.biases, activation)
 
-    def scaled_output(self, a: float) -> "Network":
+    def scaled_output(self, a: float) -> Network:
         """The network a·f (output weights and bias scaled)."""
         ws = list(self.weights)
         bs = list(self.biases)
@@ -139,13 +137,15 @@ class Network:
 
     def parameters(self) -> np.ndarray:
         """All weights then biases of each layer in order, flattened (the order sensitivities use)."""
-        return np.concatenate([np.concatenate([w.ravel(), b]) for w, b in zip(self.weights, self.biases)])
+        return np.concatenate(
+            [np.concatenate([w.ravel(), b]) for w, b in zip(self.weights, self.biases, strict=True)]
+        )
 
-    def with_parameters(self, theta: np.ndarray) -> "Network":
+    def with_parameters(self, theta: np.ndarray) -> Network:
         """Inverse of `parameters()`."""
         theta = np.asarray(theta, dtype=np.float64)
         ws, bs, k = [], [], 0
-        for w, b in zip(self.weights, self.biases):
+        for w, b in zip(self.weights, self.biases, strict=True):
             ws.append(theta[k : k + w.size].reshape(w.shape))
             k += w.size
             bs.append(theta[k : k + b.size].copy())
@@ -154,7 +154,7 @@ class Network:
             raise ValueError(f"expected {k} parameters, got {theta.size}")
         return Network(ws, bs, self.activation)
 
-    def resized(self, widths: Sequence[int], rng: np.random.Generator | None = None) -> "Network":
+    def resized(self, widths: Sequence[int], rng: np.random.Generator | None = None) -> Network:
         """A network with new hidden widths, keeping every weight whose (layer, row, col) still exists.
 
         New entries are drawn as the original tool does (hidden N(0, 2), output 1), so growing a layer
@@ -175,13 +175,13 @@ class Network:
             bs[new][:c] = self.biases[old][:c]
         return Network(ws, bs, self.activation)
 
-    def equals(self, other: "Network") -> bool:
+    def equals(self, other: Network) -> bool:
         """Exact equality of activation and every number."""
         return (
             self.activation == other.activation
             and len(self.weights) == len(other.weights)
-            and all(np.array_equal(a, b) for a, b in zip(self.weights, other.weights))
-            and all(np.array_equal(a, b) for a, b in zip(self.biases, other.biases))
+            and all(np.array_equal(a, b) for a, b in zip(self.weights, other.weights, strict=True))
+            and all(np.array_equal(a, b) for a, b in zip(self.biases, other.biases, strict=True))
         )
 
 
@@ -218,7 +218,9 @@ def paper_random(
     ws, bs = [], []
     for i in range(len(dims) - 1):
         ws.append(rng.normal(0.0, np.sqrt(sigma_w2 / dims[i]), size=(dims[i], dims[i + 1])))
-        bs.append(rng.normal(0.0, np.sqrt(sigma_b2), size=dims[i + 1]) if sigma_b2 > 0 else np.zeros(dims[i + 1]))
+        bs.append(
+            rng.normal(0.0, np.sqrt(sigma_b2), size=dims[i + 1]) if sigma_b2 > 0 else np.zeros(dims[i + 1])
+        )
     return Network(ws, bs, activation)
 
 

@@ -30,15 +30,18 @@ class Session:
     trajectory: Trajectory = field(default_factory=lambda: Trajectory.circle(DEFAULT_CENTER, DEFAULT_RADIUS))
     view: ViewSettings = field(default_factory=ViewSettings)
 
-    def replace(self, **changes) -> "Session":
+    def replace(self, **changes) -> Session:
         """A copy with some fields changed (the session itself is never mutated)."""
         return replace(self, **changes)
 
-    def equals(self, other: "Session") -> bool:
+    def equals(self, other: Session) -> bool:
         """Exact equality of every number (sessions hold numpy arrays, so == is not meaningful)."""
         t, o = self.trajectory, other.trajectory
         return (
             self.network.equals(other.network)
-            and all(a.shape == b.shape and (a == b).all() for a, b in ((t.center, o.center), (t.u, o.u), (t.v, o.v)))
+            and all(
+                a.shape == b.shape and (a == b).all()
+                for a, b in ((t.center, o.center), (t.u, o.u), (t.v, o.v))
+            )
             and self.view == other.view
         )

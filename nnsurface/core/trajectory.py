@@ -5,8 +5,8 @@ In the app it is the circle c + r (cos t, sin t); the expressivity experiments u
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -37,7 +37,7 @@ class Trajectory:
         object.__setattr__(self, "v", vv)
 
     @classmethod
-    def circle(cls, center: Sequence[float] = DEFAULT_CENTER, radius: float = DEFAULT_RADIUS) -> "Trajectory":
+    def circle(cls, center: Sequence[float] = DEFAULT_CENTER, radius: float = DEFAULT_RADIUS) -> Trajectory:
         """The plane circle c + r (cos t, sin t)."""
         if not np.isfinite(radius) or radius < 0:
             raise ValueError(f"radius: expected a finite number ≥ 0, got {radius}")
@@ -49,7 +49,10 @@ class Trajectory:
 
     @property
     def is_circle(self) -> bool:
-        return bool(abs(self.u @ self.v) <= 1e-15 * (self.u @ self.u + 1) and np.isclose(self.u @ self.u, self.v @ self.v, rtol=1e-14, atol=0))
+        return bool(
+            abs(self.u @ self.v) <= 1e-15 * (self.u @ self.u + 1)
+            and np.isclose(self.u @ self.u, self.v @ self.v, rtol=1e-14, atol=0)
+        )
 
     @property
     def radius(self) -> float:
