@@ -17,8 +17,8 @@ def window(qtbot):
 
     w = MainWindow()
     w.resize(*WINDOW_SIZE)
-    w.show()
-    qtbot.waitExposed(w)
+    with qtbot.waitExposed(w):
+        w.show()
     w.model.flush()
     yield w
     close_window(w)
