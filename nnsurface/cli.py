@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from nnsurface import __version__
+from nnsurface import __version__, runtime_tuning
 
 if TYPE_CHECKING:
     from nnsurface.core.session import Session
@@ -80,6 +80,7 @@ def lazy_subcommand(module: str, help: str) -> Subcommand:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the mode the arguments name and return the exit status."""
+    runtime_tuning.apply()  # before anything imports numpy
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args and args[0] in SUBCOMMANDS:
