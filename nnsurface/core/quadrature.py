@@ -1,11 +1,13 @@
 """Measures of smooth (tanh) networks: located critical points and adaptive Gauss–Kronrod quadrature.
 
 No closed form exists once tanh bends the layers, so:
-- output_length, the total variation of f around the loop, is Σ |f(cⱼ₊₁) − f(cⱼ)| over the critical
-  points cⱼ of f(x(t)), found by dense sampling of f′ and f″ and safeguarded Newton steps. This is
-  exact up to rounding, and has no kink to integrate across.
 - every hidden layer's length and the surface length are ∫ speed dt by vectorised adaptive
-  Gauss–Kronrod (7/15) bisection until the estimated error is below 1e-12 of each length.
+  Gauss–Kronrod (7/15) bisection until the estimated error is below 1e-12 of each length, the panels
+  cut first at every minimum of a speed (where a curve that turns back has a kink).
+- output_length, the total variation of f around the loop, is Σ |f(cⱼ₊₁) − f(cⱼ)| over the critical
+  points cⱼ of f(x(t)), bracketed between the quadrature's nodes (f′² is integrated alongside, so the
+  panels resolve f′) and refined by safeguarded Newton steps: exact up to rounding, no kink to
+  integrate across.
 - input_length is the ellipse's closed form (arclength.py).
 Derivatives along the loop are propagated forward with the values (a jet): h, h′ and, for f, f″.
 """
@@ -22,11 +24,13 @@ from nnsurface.core.network import Network
 from nnsurface.core.trajectory import Trajectory
 
 RELATIVE_TOLERANCE = 1e-12
+_UNDERFLOW = 1e-290  # integrals below this are zero for every purpose here
 INITIAL_PANELS = 32
-MAX_ROUNDS = 60
-# Samples of f′ and f″ when looking for critical points; two critical points closer than this
-# spacing are still found, through the sign change of f″ between them.
-CRITICAL_SAMPLES = 2048
+MAX_ROUNDS = 200
+MAX_PANELS = 200_000
+STALLED_ROUNDS = 8  # rounds without a 10% drop of the error estimate before refinement gives up
+# Samples of every speed when looking for its minima (where a curve may turn back).
+SPEED_SAMPLES = 2048
 
 # Gauss–Kronrod 7/15 nodes on [−1, 1] (QUADPACK qk15): Kronrod nodes, their weights, Gauss weights.
 _XK = np.array(
@@ -126,22 +130,19 @@ def jet(network: Network, trajectory: Trajectory, t: np.ndarray, second: bool = 
 # --- critical points and the output's total variation -------------------------------------------
 
 
-def dense_jet(network: Network, trajectory: Trajectory) -> Jet:
-    """The second-order jet at CRITICAL_SAMPLES equally spaced t, starting at 0."""
-    return jet(network, trajectory, np.arange(CRITICAL_SAMPLES) * (TWO_PI / CRITICAL_SAMPLES), second=True)
+def critical_points(network: Network, trajectory: Trajectory, panels: Panels) -> np.ndarray:
+    """Sorted t in [0, 2π) where d f(x(t))/dt changes sign.
 
-
-def critical_points(network: Network, trajectory: Trajectory, dense: Jet | None = None) -> np.ndarray:
-    """Sorted t in [0, 2π) where d f(x(t))/dt changes sign (`dense`: the dense_jet, if at hand)."""
-    n = CRITICAL_SAMPLES
-    t = np.arange(n) * (TWO_PI / n)
-    j = dense if dense is not None else dense_jet(network, trajectory)
+    Searched between the nodes of the converged length quadrature, whose panels resolve f′ (its
+    square is one of the integrands), so that no pair of close critical points hides between samples.
+    """
+    t = np.sort(np.concatenate([panels.lo, panel_nodes(panels)]))
+    j = jet(network, trajectory, t, second=True)
     d1, d2 = j.df, j.d2f
-    scale = np.max(np.abs(d1)) if n else 0.0
-    if scale == 0.0:
+    if not np.any(d1):
         return np.empty(0)
     lo = t
-    hi = t + TWO_PI / n
+    hi = np.append(t[1:], t[0] + TWO_PI)
     d1_next = np.roll(d1, -1)
     d2_next = np.roll(d2, -1)
     # Intervals where f′ changes sign bracket one critical point each (an odd number, generically one).
@@ -152,7 +153,7 @@ def critical_points(network: Network, trajectory: Trajectory, dense: Jet | None 
     # zero (or past it) are located exactly.
     dip = ~sign_change & (np.signbit(d2) != np.signbit(d2_next))
     if dip.any():
-        step = TWO_PI / n
+        step = (hi - lo)[dip]
         near = _hermite_extremum(d1[dip], d1_next[dip], d2[dip] * step, d2_next[dip] * step)
         suspect = np.flatnonzero(dip)[near < 0.5 * np.minimum(np.abs(d1[dip]), np.abs(d1_next[dip]))]
         if suspect.size:
@@ -251,46 +252,70 @@ class Panels:
 def gauss_kronrod(integrand, lo: np.ndarray, hi: np.ndarray, rtol: float = RELATIVE_TOLERANCE) -> Panels:
     """Integrate a vector-valued integrand over the panels [lo, hi] adaptively.
 
-    integrand(t) maps points (n,) to values (n, k). A panel is kept once its error estimate
-    |K15 − G7| is within rtol·|total| times its share of the whole span, for every component; all
-    other panels are bisected together, so the kept errors add up to at most rtol of each integral.
+    integrand(t) maps points (n,) to values (n, k). While the summed error estimates |K15 − G7| of
+    any component exceed rtol of its integral, the panels holding the larger part of the excess are
+    bisected, all at once. Refinement also ends when the estimate stops shrinking (the integrand's
+    own rounding, e.g. of a saturated tanh net, is then the limit) or the panel budget is spent.
     """
-    act_lo, act_hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
-    span = float(np.sum(act_hi - act_lo))
-    done_lo, done_hi, done_val = [], [], []
-    done_sum = 0.0
+    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    kron, err = _gauss_kronrod_panels(integrand, lo, hi)
+    best, stalled = np.inf, 0
     for _ in range(MAX_ROUNDS):
-        half = 0.5 * (act_hi - act_lo)
-        nodes = (0.5 * (act_lo + act_hi))[:, None] + half[:, None] * GK_NODES
-        vals = integrand(nodes.ravel()).reshape(*nodes.shape, -1)  # (panels, 15, k)
-        kron = np.einsum("pnk,n->pk", vals, GK_WEIGHTS) * half[:, None]
-        err = np.abs(np.einsum("pnk,n->pk", vals, G7_WEIGHTS) * half[:, None] - kron)
-        total = np.abs(done_sum + kron.sum(axis=0))
-        allowed = (rtol / span) * (2.0 * half)[:, None] * total
-        keep = np.all(err <= allowed, axis=1) | (half <= 1e-15 * span)
-        done_lo.append(act_lo[keep])
-        done_hi.append(act_hi[keep])
-        done_val.append(kron[keep])
-        done_sum = done_sum + kron[keep].sum(axis=0)
-        if keep.all():
+        tol = rtol * np.abs(kron.sum(axis=0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.where(tol > 0, err / tol, np.where(err > _UNDERFLOW, np.inf, 0.0)).max(
+                axis=1, initial=0.0
+            )
+        excess = float(score.sum())
+        if excess <= 1.0 or lo.size >= MAX_PANELS:
             break
-        split = ~keep
-        mid = 0.5 * (act_lo[split] + act_hi[split])
-        act_lo, act_hi = np.concatenate([act_lo[split], mid]), np.concatenate([mid, act_hi[split]])
-    else:
-        raise ArithmeticError("adaptive quadrature did not converge")
-    lo_all = np.concatenate(done_lo)
-    order = np.argsort(lo_all)
-    return Panels(lo_all[order], np.concatenate(done_hi)[order], np.concatenate(done_val)[order])
+        stalled = stalled + 1 if excess > 0.9 * best else 0
+        best = min(best, excess)
+        if stalled >= STALLED_ROUNDS:
+            break
+        # The fewest panels, largest first, that hold half of the estimated error.
+        order = np.argsort(score)[::-1]
+        count = int(np.searchsorted(np.cumsum(score[order]), 0.5 * excess)) + 1
+        split = order[:count]
+        keep = np.ones(lo.size, dtype=bool)
+        keep[split] = False
+        mid = 0.5 * (lo[split] + hi[split])
+        new_lo = np.concatenate([lo[split], mid])
+        new_hi = np.concatenate([mid, hi[split]])
+        new_kron, new_err = _gauss_kronrod_panels(integrand, new_lo, new_hi)
+        lo, hi = np.concatenate([lo[keep], new_lo]), np.concatenate([hi[keep], new_hi])
+        kron, err = np.concatenate([kron[keep], new_kron]), np.concatenate([err[keep], new_err])
+    order = np.argsort(lo)
+    return Panels(lo[order], hi[order], kron[order])
 
 
-def speeds(network: Network, trajectory: Trajectory, t: np.ndarray) -> np.ndarray:
-    """Per point: the speed of every hidden layer, then of the surface curve (x₁, x₂, f) if m = 2."""
+def _gauss_kronrod_panels(integrand, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """K15 integral and |K15 − G7| of every panel, (panels, k) each."""
+    half = 0.5 * (hi - lo)
+    nodes = (0.5 * (lo + hi))[:, None] + half[:, None] * GK_NODES
+    vals = integrand(nodes.ravel()).reshape(*nodes.shape, -1)  # (panels, 15, k)
+    kron = np.einsum("pnk,n->pk", vals, GK_WEIGHTS) * half[:, None]
+    gauss = np.einsum("pnk,n->pk", vals, G7_WEIGHTS) * half[:, None]
+    return kron, np.abs(gauss - kron)
+
+
+def row_norms(v: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each row, scaled first: a saturated tanh layer moves at speeds like 1e-170,
+    whose squares would underflow and make the integrand ragged."""
+    scale = np.max(np.abs(v), axis=1) if v.shape[1] else np.zeros(v.shape[0])
+    unit = v / np.where(scale > 0, scale, 1.0)[:, None]
+    return scale * np.sqrt(np.einsum("ij,ij->i", unit, unit))
+
+
+def integrands(network: Network, trajectory: Trajectory, t: np.ndarray) -> np.ndarray:
+    """Per point: the speed of every hidden layer, of the surface curve (x₁, x₂, f) if m = 2, and
+    f′² (not a length: integrating it to the same tolerance makes the panels resolve f′)."""
     j = jet(network, trajectory, t)
-    cols = [np.linalg.norm(dh, axis=1) for dh in j.dpost]
+    cols = [row_norms(dh) for dh in j.dpost]
     if trajectory.dim == 2:
-        cols.append(np.sqrt(np.einsum("ij,ij->i", j.dx, j.dx) + j.df * j.df))
-    return np.column_stack(cols) if cols else np.zeros((t.size, 0))
+        cols.append(row_norms(np.column_stack([j.dx, j.df])))
+    cols.append(j.df * j.df)
+    return np.column_stack(cols)
 
 
 def _speed_slopes(j: Jet, surface: bool) -> np.ndarray:
@@ -301,38 +326,70 @@ def _speed_slopes(j: Jet, surface: bool) -> np.ndarray:
     return np.column_stack(cols) if cols else np.zeros((j.f.size, 0))
 
 
-def speed_minima(network: Network, trajectory: Trajectory, dense: Jet | None = None) -> np.ndarray:
+def speed_minima(network: Network, trajectory: Trajectory) -> np.ndarray:
     """Every local minimum in t of the speed of each hidden layer and of the surface curve.
 
     Where a curve stops and turns back (a width-1 layer at its extremes, a 1-D or flat loop) its speed
     has a kink at such a minimum, which quadrature must not straddle: these become panel edges.
-    Located by bisection on the sign change (− to +) of d(speed²)/dt between dense samples.
+    Located from the sign change (− to +) of d(speed²)/dt between dense samples, by regula falsi.
     """
     surface = trajectory.dim == 2
-    n = CRITICAL_SAMPLES
+    n = SPEED_SAMPLES
     t = np.arange(n) * (TWO_PI / n)
-    j = dense if dense is not None else dense_jet(network, trajectory)
-    slope = _speed_slopes(j, surface)
+    slope = _speed_slopes(jet(network, trajectory, t, second=True), surface)
     rising = (slope < 0) & (np.roll(slope, -1, axis=0) >= 0)
     idx, comp = np.nonzero(rising)
     if idx.size == 0:
         return np.empty(0)
-    lo, hi = t[idx], t[idx] + TWO_PI / n
-    for _ in range(50):
-        mid = 0.5 * (lo + hi)
-        g = _speed_slopes(jet(network, trajectory, mid, second=True), surface)[np.arange(mid.size), comp]
+    rows = np.arange(idx.size)
+
+    def slope_at(s: np.ndarray) -> np.ndarray:
+        return _speed_slopes(jet(network, trajectory, s, second=True), surface)[rows, comp]
+
+    after = (idx + 1) % n
+    roots = _illinois(slope_at, t[idx], t[idx] + TWO_PI / n, slope[idx, comp], slope[after, comp])
+    return np.unique(np.mod(roots, TWO_PI))
+
+
+def _illinois(fun, lo, hi, g_lo, g_hi, width=1e-10, max_iter=100):
+    """Zeros of g in brackets [lo, hi] with g(lo) < 0 ≤ g(hi), by the Illinois variant of regula falsi
+    (superlinear, and the bracket always holds the zero), until each bracket is narrower than `width`
+    or the estimates stop moving. A panel edge off a kink by δ costs O(δ²): 1e-10 is plenty."""
+    lo, hi, g_lo, g_hi = lo.copy(), hi.copy(), g_lo.copy(), g_hi.copy()
+    side = np.zeros(lo.shape, dtype=np.int8)  # which end was kept last: −1 lo, +1 hi
+    x = lo
+    for _ in range(max_iter):
+        previous = x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = hi - g_hi * (hi - lo) / (g_hi - g_lo)
+        x = np.where((x > lo) & (x < hi), x, 0.5 * (lo + hi))
+        rounding = 4 * np.finfo(float).eps * (np.abs(x) + 1.0)
+        if np.all((np.abs(x - previous) <= rounding) | (hi - lo <= width)):
+            return x
+        g = fun(x)
         below = g < 0
-        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    return np.unique(np.mod(0.5 * (lo + hi), TWO_PI))
+        # Keep the end on the other side of the zero; halve a kept end's value if it is kept twice.
+        g_hi = np.where(below & (side == 1), 0.5 * g_hi, g_hi)
+        g_lo = np.where(~below & (side == -1), 0.5 * g_lo, g_lo)
+        lo, g_lo = np.where(below, x, lo), np.where(below, g, g_lo)
+        hi, g_hi = np.where(below, hi, x), np.where(below, g_hi, g)
+        side = np.where(below, 1, -1).astype(np.int8)
+    return x
 
 
-def length_panels(network: Network, trajectory: Trajectory, dense: Jet | None = None) -> Panels:
-    """The converged quadrature of every hidden layer's (and the surface's) speed around the loop,
-    its panels cut at every speed minimum."""
-    edges = np.union1d(np.linspace(0.0, TWO_PI, INITIAL_PANELS + 1), speed_minima(network, trajectory, dense))
+def length_panels(network: Network, trajectory: Trajectory) -> Panels:
+    """The converged quadrature of `integrands` around the loop, its panels cut at every speed
+    minimum."""
+    edges = np.union1d(np.linspace(0.0, TWO_PI, INITIAL_PANELS + 1), speed_minima(network, trajectory))
     edges = edges[np.append(np.diff(edges) > 1e-12, True)]
     edges[-1] = TWO_PI
-    return gauss_kronrod(lambda t: speeds(network, trajectory, t), edges[:-1], edges[1:])
+    return gauss_kronrod(lambda t: integrands(network, trajectory, t), edges[:-1], edges[1:])
+
+
+def panel_nodes(panels: Panels) -> np.ndarray:
+    """The Gauss–Kronrod nodes of every panel, flattened panel by panel."""
+    half = 0.5 * (panels.hi - panels.lo)
+    return ((0.5 * (panels.lo + panels.hi))[:, None] + half[:, None] * GK_NODES).ravel()
 
 
 def input_length(trajectory: Trajectory) -> float:
@@ -348,9 +405,8 @@ def smooth_measures(network: Network, trajectory: Trajectory):
 
     if trajectory.dim != network.input_dim:
         raise ValueError(f"trajectory has dimension {trajectory.dim}, the network takes {network.input_dim}")
-    dense = dense_jet(network, trajectory)
-    crit = critical_points(network, trajectory, dense)
-    panels = length_panels(network, trajectory, dense)
+    panels = length_panels(network, trajectory)
+    crit = critical_points(network, trajectory, panels)
     totals = panels.values.sum(axis=0)
     n_hidden = network.n_hidden
     width = sum(network.widths)

@@ -166,30 +166,35 @@ def _boundary_seeds(pieces: Pieces, n_targets: int) -> np.ndarray:
 
 
 def _smooth_gradients(network: Network, trajectory: Trajectory) -> np.ndarray:
-    from nnsurface.core.quadrature import GK_NODES, GK_WEIGHTS, critical_points, dense_jet, jet, length_panels
+    from nnsurface.core.quadrature import (
+        GK_WEIGHTS,
+        critical_points,
+        jet,
+        length_panels,
+        panel_nodes,
+        row_norms,
+    )
 
     n_hidden = network.n_hidden
     act = network.activation
     # Layer lengths: quadrature nodes and weights of the converged panels.
-    dense = dense_jet(network, trajectory)
-    panels = length_panels(network, trajectory, dense)
-    half = 0.5 * (panels.hi - panels.lo)
-    nodes = ((0.5 * (panels.lo + panels.hi))[:, None] + half[:, None] * GK_NODES).ravel()
-    weights = (half[:, None] * GK_WEIGHTS).ravel()
+    panels = length_panels(network, trajectory)
+    nodes = panel_nodes(panels)
+    weights = (0.5 * (panels.hi - panels.lo)[:, None] * GK_WEIGHTS).ravel()
     j = jet(network, trajectory, nodes)
     n = nodes.size
     n_targets = n_hidden + 1
     # Cotangents of each layer's h′ (its unit tangent, weighted) for that layer's target.
     seeds_dh = []
     for i, dh in enumerate(j.dpost):
-        norm = np.linalg.norm(dh, axis=1)
+        norm = row_norms(dh)
         tangent = np.where(norm[:, None] > 0, dh / np.where(norm > 0, norm, 1.0)[:, None], 0.0)
         seed = np.zeros((n_targets, n, dh.shape[1]))
         seed[i] = weights[:, None] * tangent
         seeds_dh.append(seed)
     dw_len, db_len = _reverse_jet(network, act, j, seeds_dh)
     # Output length: ±∂f/∂θ at the critical points.
-    crit = critical_points(network, trajectory, dense)
+    crit = critical_points(network, trajectory, panels)
     if crit.size >= 2:
         jc = jet(network, trajectory, crit)
         rise = np.sign(np.diff(np.append(jc.f, jc.f[0])))  # sign of f(c_{j+1}) − f(c_j)

@@ -211,6 +211,19 @@ def test_tanh_deep_net_with_many_critical_points():
     np.testing.assert_allclose(m.layer_lengths, ref[1:5], rtol=1e-9)
 
 
+def test_saturated_tanh_net():
+    # Weights of ~20: every unit is a near-step, tanh′ falls to 1e-30 and below between sharp spikes
+    # of speed, and f has extrema closer together than 2π/2048. Chords of 2^20 samples are short of
+    # the lengths, and their variation short of f's, by O(h²) only (f″ reaches 1e7 here).
+    net = paper_random((5, 5, 5), sigma_w2=400.0, sigma_b2=1.0, seed=1, activation="tanh")
+    traj = Trajectory.circle((1.0, 1.0), 4.0)
+    m = measure(net, traj)
+    polylines = dense_polyline(net, traj, 1 << 20)
+    np.testing.assert_allclose(m.layer_lengths, polylines[1:4], rtol=1e-5)
+    assert np.all(np.array(polylines[1:4]) <= np.array(m.layer_lengths))
+    assert polylines[4] <= m.output_length <= polylines[4] * (1 + 1e-5)
+
+
 def test_tanh_curves_that_turn_back():
     # On a 1-D loop every layer retraces its path: its speed has kinks where x′ = 0, at
     # tan t = v/u. A polyline through those two points and 2^20 others is exact up to O(h²).

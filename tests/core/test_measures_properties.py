@@ -134,4 +134,4 @@ def test_smooth_measures_agree_with_dense_samples(case):
     assert np.all(dense <= exact * (1 + 1e-12) + 1e-12)  # chords, and sampled variation, never exceed
     # Where a layer turns back (after a width-1 layer, or on a 1-D loop) chords cut O(h) corners.
     np.testing.assert_allclose(np.delete(dense, out), np.delete(exact, out), rtol=1e-4, atol=1e-12)
-    assert exact[out] <= dense[out] * (1 + 1e-5) + 1e-12  # samples miss O(h²) at each extremum
+    assert exact[out] <= dense[out] * (1 + 1e-4) + 1e-12  # samples miss O(h²) at each extremum
