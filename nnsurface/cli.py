@@ -18,6 +18,7 @@ import importlib.util
 import json
 import math
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -27,6 +28,7 @@ from nnsurface import __version__, runtime_tuning
 if TYPE_CHECKING:
     from nnsurface.core.session import Session
 
+STARTED = time.monotonic()  # the program's earliest own time stamp (--self-test's start to first frame)
 PROG = "nnsurface"
 EXIT_BAD_INPUT = 2
 SIGNIFICANT_DIGITS = 6  # of the human-readable table; --json prints every digit

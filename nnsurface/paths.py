@@ -1,4 +1,4 @@
-"""Where the app's resources (icons, presets, desktop file) are, in a source checkout and in a frozen bundle.
+"""Where the app's resources (icons, presets, the self-test's values) are, in a checkout and in a bundle.
 
 resources/ sits beside the nnsurface package in the repository, so a source checkout and an editable
 install (`pip install -e .`) find it one level above this file. A PyInstaller bundle unpacks its data
@@ -22,6 +22,11 @@ def resources_dir() -> Path:
 def presets_dir() -> Path:
     """The folder of example session files shipped with the app."""
     return resources_dir() / "presets"
+
+
+def selftest_expected_path() -> Path:
+    """The measures of the default session that `--self-test` checks the running app against."""
+    return resources_dir() / "selftest_expected.json"
 
 
 def icon_path(size: int) -> Path:
