@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnsurface.core import activations
+from nnsurface.core import activations, quadrature
 from nnsurface.core.arclength import TWO_PI, ellipse_arcs, sinusoid_variations
 from nnsurface.core.network import Network
 from nnsurface.core.pieces import SAME_BREAKPOINT, Pieces, decompose
@@ -55,10 +55,29 @@ class Measures:
 def measure(network: Network, trajectory: Trajectory) -> Measures:
     """All measures of `trajectory` through `network`."""
     if network.activation == "tanh":
-        from nnsurface.core.quadrature import smooth_measures
-
         return smooth_measures(network, trajectory)
     return piecewise_measures(decompose(network, trajectory), network.activation)
+
+
+def smooth_measures(network: Network, trajectory: Trajectory) -> Measures:
+    """Measures of a network with a smooth activation (tanh) by quadrature; any activation works."""
+    if trajectory.dim != network.input_dim:
+        raise ValueError(f"trajectory has dimension {trajectory.dim}, the network takes {network.input_dim}")
+    panels = quadrature.length_panels(network, trajectory)
+    crit = quadrature.critical_points(network, trajectory, panels)
+    totals = panels.values.sum(axis=0).tolist()
+    n_hidden = network.n_hidden
+    return Measures(
+        input_length=quadrature.input_length(trajectory),
+        surface_length=totals[n_hidden] if trajectory.dim == 2 else None,
+        output_length=quadrature.output_variation(network, trajectory, crit),
+        layer_lengths=tuple(totals[:n_hidden]),
+        transitions=None,
+        regions_visited=None,
+        layer_transitions=None,
+        breakpoints=np.empty(0),
+        piece_patterns=np.zeros((1, sum(network.widths)), dtype=np.int8),
+    )
 
 
 def curve_gram(pieces: Pieces) -> np.ndarray:

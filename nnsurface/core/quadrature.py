@@ -397,27 +397,3 @@ def input_length(trajectory: Trajectory) -> float:
     u, v = trajectory.u, trajectory.v
     gram = np.array([[[u @ u], [v @ v], [u @ v]]])
     return float(ellipse_arcs(gram, np.zeros(1), np.full(1, TWO_PI)).length[0, 0])
-
-
-def smooth_measures(network: Network, trajectory: Trajectory):
-    """Measures of a network with a smooth activation (tanh); any activation is accepted."""
-    from nnsurface.core.measures import Measures
-
-    if trajectory.dim != network.input_dim:
-        raise ValueError(f"trajectory has dimension {trajectory.dim}, the network takes {network.input_dim}")
-    panels = length_panels(network, trajectory)
-    crit = critical_points(network, trajectory, panels)
-    totals = panels.values.sum(axis=0)
-    n_hidden = network.n_hidden
-    width = sum(network.widths)
-    return Measures(
-        input_length=input_length(trajectory),
-        surface_length=float(totals[n_hidden]) if trajectory.dim == 2 else None,
-        output_length=output_variation(network, trajectory, crit),
-        layer_lengths=tuple(float(x) for x in totals[:n_hidden]),
-        transitions=None,
-        regions_visited=None,
-        layer_transitions=None,
-        breakpoints=np.empty(0),
-        piece_patterns=np.zeros((1, width), dtype=np.int8),
-    )

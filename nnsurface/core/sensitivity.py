@@ -29,6 +29,7 @@ from nnsurface.core import activations
 from nnsurface.core.arclength import ellipse_arcs, sinusoid_variations
 from nnsurface.core.network import Network
 from nnsurface.core.pieces import Pieces, decompose
+from nnsurface.core.quadrature import GK_WEIGHTS, critical_points, jet, length_panels, panel_nodes, row_norms
 from nnsurface.core.trajectory import Trajectory
 
 
@@ -166,15 +167,6 @@ def _boundary_seeds(pieces: Pieces, n_targets: int) -> np.ndarray:
 
 
 def _smooth_gradients(network: Network, trajectory: Trajectory) -> np.ndarray:
-    from nnsurface.core.quadrature import (
-        GK_WEIGHTS,
-        critical_points,
-        jet,
-        length_panels,
-        panel_nodes,
-        row_norms,
-    )
-
     n_hidden = network.n_hidden
     act = network.activation
     # Layer lengths: quadrature nodes and weights of the converged panels.
