@@ -176,6 +176,7 @@ def test_spec_names_files_that_exist():
     named = spec_paths()
     assert ROOT / "main.py" in named
     assert RESOURCES / "icons" / "nnsurface.ico" in named
+    assert paths.selftest_expected_path() in named  # --self-test reads it in the bundle too
     for path in named:
         if "*" not in path.name:
             assert path.exists(), f"{SPEC.name} names {path}, which does not exist"
