@@ -83,8 +83,23 @@ def _prepared(name: str) -> _Activation:
     return _PREPARED[name]
 
 
+# Network and Trajectory are immutable, so the last decomposition is kept for the same two objects:
+# the measures and the sensitivities of one edit share it. (Holding them keeps their ids unique.)
+_last: tuple[Network, Trajectory, Pieces] | None = None
+
+
 def decompose(network: Network, trajectory: Trajectory) -> Pieces:
     """Cut the loop at every point where a hidden unit changes its activation piece, exactly."""
+    global _last
+    last = _last
+    if last is not None and last[0] is network and last[1] is trajectory:
+        return last[2]
+    pieces = _decompose(network, trajectory)
+    _last = (network, trajectory, pieces)
+    return pieces
+
+
+def _decompose(network: Network, trajectory: Trajectory) -> Pieces:
     if trajectory.dim != network.input_dim:
         raise ValueError(f"trajectory has dimension {trajectory.dim}, the network takes {network.input_dim}")
     act = _prepared(network.activation)

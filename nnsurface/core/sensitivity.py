@@ -86,7 +86,7 @@ def _piecewise_gradients(network: Network, pieces: Pieces) -> np.ndarray:
     bounds = pieces.bounds
     n_hidden = len(bounds) - 1
     n_targets = n_hidden + 1
-    widths = np.diff(bounds)
+    widths = network.widths
     slopes, _ = activations.piece_affine(network.activation)
     slope = slopes[pieces.patterns]  # (K, Σw)
     post, out = pieces.post, pieces.output
@@ -110,21 +110,25 @@ def _piecewise_gradients(network: Network, pieces: Pieces) -> np.ndarray:
 
     seed_pre = _boundary_seeds(pieces, n_targets) if pieces.closed else None
 
-    # One reverse pass through every piece's affine maps, for all targets at once.
-    prev_rows = [np.broadcast_to(pieces.inputs, (k, *pieces.inputs.shape))]
-    prev_rows += [post[:, :, bounds[i] : bounds[i + 1]] for i in range(n_hidden)]
+    # One reverse pass through every piece's affine maps, for all targets at once. A layer's weight
+    # gradient is Σ over pieces and rows of (its input rows)ᵀ·(cotangent of its pre-activation rows);
+    # the first layer's input rows, the trajectory's, are the same on every piece.
+    def weight_grad(i: int, bar: np.ndarray) -> np.ndarray:
+        if i == 0:
+            return np.einsum("ri,trj->tij", pieces.inputs, bar.sum(axis=1))
+        return np.einsum("kri,tkrj->tij", post[:, :, bounds[i - 1] : bounds[i]], bar)
+
     dw, db = [], []
-    w_out = network.weights[-1]
-    dw.append(np.einsum("kri,tkr->ti", prev_rows[-1], seed_out)[:, :, None])
+    dw.append(weight_grad(n_hidden, seed_out[..., None]))
     db.append(seed_out[:, :, 2].sum(axis=1)[:, None])
-    bar_post = seed_out[..., None] * w_out[:, 0]  # (T, K, 3, width)
+    bar_post = seed_out[..., None] * network.weights[-1][:, 0]  # (T, K, 3, width)
     for i in range(n_hidden - 1, -1, -1):
         cols = slice(bounds[i], bounds[i + 1])
-        bar_post = bar_post + seed_post[:, :, :, cols]
+        bar_post += seed_post[:, :, :, cols]
         bar_pre = bar_post * slope[None, :, None, cols]
         if seed_pre is not None:
-            bar_pre = bar_pre + seed_pre[:, :, :, cols]
-        dw.append(np.einsum("kri,tkrj->tij", prev_rows[i], bar_pre))
+            bar_pre += seed_pre[:, :, :, cols]
+        dw.append(weight_grad(i, bar_pre))
         db.append(bar_pre[:, :, 2].sum(axis=1))
         bar_post = bar_pre @ network.weights[i].T
     return _flatten(dw[::-1], db[::-1])
@@ -142,22 +146,24 @@ def _boundary_seeds(pieces: Pieces, n_targets: int) -> np.ndarray:
     sin_t, cos_t = np.sin(t), np.cos(t)
     left = np.arange(-1, k - 1)
 
-    def speeds(rows: np.ndarray, out: np.ndarray) -> np.ndarray:
-        # |h′(t_k)| for every hidden layer, then |f′(t_k)|: shape (K, T).
-        vel = rows[:, 1] * cos_t[:, None] - rows[:, 0] * sin_t[:, None]
-        layer = (
-            np.sqrt(np.add.reduceat(vel * vel, bounds[:-1], axis=1)) if n_targets > 1 else np.zeros((k, 0))
-        )
-        return np.column_stack([layer, np.abs(out[:, 1] * cos_t - out[:, 0] * sin_t)])
-
-    jump = speeds(pieces.post[left], pieces.output[left]) - speeds(pieces.post, pieces.output)
+    # Velocities at t_k on the piece before (rows 0..K−1) and after (rows K..2K−1) each breakpoint.
+    post = np.concatenate([pieces.post.take(left, axis=0), pieces.post])
+    out = np.concatenate([pieces.output.take(left, axis=0), pieces.output])
+    cos2, sin2 = np.tile(cos_t, 2), np.tile(sin_t, 2)
+    vel = post[:, 1] * cos2[:, None] - post[:, 0] * sin2[:, None]
+    speed = np.empty((2 * k, n_targets))
+    if n_targets > 1:
+        np.sqrt(np.add.reduceat(vel * vel, bounds[:-1], axis=1), out=speed[:, :-1])
+    np.abs(out[:, 1] * cos2 - out[:, 0] * sin2, out=speed[:, -1])
+    jump = speed[:k] - speed[k:]  # (K, T): speed just before minus just after each breakpoint
     changed = pieces.patterns != pieces.patterns[left]
     unit = np.argmax(changed, axis=1)
     crossing = pieces.pre[np.arange(k), :, unit]  # (K, 3): rows of the crossing unit's z on piece k
     dz_dt = crossing[:, 1] * cos_t - crossing[:, 0] * sin_t
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(dz_dt[:, None] != 0.0, -jump / dz_dt[:, None], 0.0)  # (K, T): jump · dt/dz
-    trig = np.column_stack([cos_t, sin_t, np.ones(k)])  # ∂z(t_k)/∂(A, B, C)
+    trig = np.empty((k, 3))  # ∂z(t_k)/∂(A, B, C)
+    trig[:, 0], trig[:, 1], trig[:, 2] = cos_t, sin_t, 1.0
     onehot = np.zeros((k, bounds[-1]))
     onehot[np.arange(k), unit] = 1.0
     return scale.T[:, :, None, None] * trig[None, :, :, None] * onehot[None, :, None, :]
