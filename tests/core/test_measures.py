@@ -161,7 +161,7 @@ def test_dense_polyline_of_2_20_samples_converges_to_the_exact_lengths(activatio
 
 @pytest.mark.parametrize("activation", ["relu", "hardtanh"])
 def test_transitions_equal_dense_pattern_changes_over_2_20_samples(activation):
-    for seed in range(3):
+    for seed in range(2):
         net = paper_random((6, 6, 6), sigma_w2=3.0, sigma_b2=0.2, seed=seed, activation=activation)
         traj = Trajectory.circle((0.1 * seed, -0.2), 1.5)
         m = measure(net, traj)
