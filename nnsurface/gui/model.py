@@ -3,8 +3,14 @@
 Every edit is a slot call that replaces the immutable session at once (so `session()` is always the
 latest state), records an undo step on `undo_stack`, and asks for a recompute. Recomputes are
 coalesced: a zero-interval single-shot timer runs one after the current event-loop turn, however many
-edits that turn brought. Each recompute builds one immutable `Result` from nnsurface.core and emits
-it; views draw results and nothing else.
+edits that turn brought. Each recompute builds one immutable `Result` from nnsurface.core; views draw
+results and nothing else.
+
+A result is announced twice, frame first. `surfaceChanged` goes out as soon as it is built, to the
+3-D view, whose frame is then drawn before any other widget repaints. `resultChanged` follows in a
+later event-loop turn, for everything else (plots, measures, the editor's values and tints). While
+edits keep arriving faster than frames, the latest edit's frame goes first and the rest of the window
+is brought up to date at least every DETAILS_MAX_LAG_S; the final state always reaches every view.
 
 The model also knows which file the session belongs to (`Document`): the session differs from what
 that file holds exactly when there are unsaved changes, whichever edits and undos led there.
@@ -13,6 +19,7 @@ that file holds exactly when there are unsaved changes, whichever edits and undo
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -33,6 +40,8 @@ MIN_WIDTH, MAX_WIDTH = 1, 16
 MIN_HIDDEN_LAYERS, MAX_HIDDEN_LAYERS = 1, 8
 UNDO_LIMIT = 1000  # steps kept; older ones are dropped, so a long session's memory stays bounded
 UNTITLED = "untitled"
+# During a burst of edits the panels may fall this far behind the 3-D frame, and no further.
+DETAILS_MAX_LAG_S = 0.1
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,7 +61,8 @@ class SessionModel(QObject):
     """Holds the session; turns edits into results. See the module docstring."""
 
     sessionChanged = Signal(object)  # Session, emitted synchronously on every edit
-    resultChanged = Signal(object)  # Result, emitted once per coalesced recompute
+    surfaceChanged = Signal(object)  # Result, emitted by each recompute at once: the 3-D view's next frame
+    resultChanged = Signal(object)  # Result, emitted after that frame, for the rest of the window
     documentChanged = Signal(object)  # Document: opened, saved, or restored by undo/redo
     modifiedChanged = Signal(bool)  # whether the session differs from its document's file
 
@@ -74,6 +84,11 @@ class SessionModel(QObject):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._recompute)
         self._timer.start()
+        self._details_timer = QTimer(self)
+        self._details_timer.setSingleShot(True)
+        self._details_timer.setInterval(0)
+        self._details_timer.timeout.connect(self._details)
+        self._details_deadline: float | None = None  # resultChanged is due by then (monotonic s)
 
     # --- state -----------------------------------------------------------------------------------
     def session(self) -> Session:
@@ -97,11 +112,19 @@ class SessionModel(QObject):
         """True while an edit has not yet reached a result."""
         return self._timer.isActive()
 
-    def flush(self) -> Result:
-        """Run a pending recompute now (for exports, screenshots and tests) and return the result."""
+    def details_pending(self) -> bool:
+        """True while the latest result has not yet been announced by resultChanged."""
+        return self._details_timer.isActive()
+
+    def flush(self, details: bool = True) -> Result:
+        """Run a pending recompute now (for exports, screenshots and tests) and return the result.
+        details: also announce it to every view now (resultChanged), not only to the 3-D view."""
         if self._timer.isActive() or self._result is None:
             self._timer.stop()
             self._recompute()
+        if details and self._details_timer.isActive():
+            self._details_timer.stop()
+            self._announce()
         assert self._result is not None
         return self._result
 
@@ -266,4 +289,18 @@ class SessionModel(QObject):
     def _recompute(self) -> None:
         self._revision += 1
         self._result = build_result(self._session, self._color_mode, self._revision, self._result)
+        self.surfaceChanged.emit(self._result)
+        if self._details_deadline is None:
+            self._details_deadline = time.monotonic() + DETAILS_MAX_LAG_S
+        self._details_timer.start()
+
+    def _details(self) -> None:
+        """The rest of the window, a turn after the frame; unless a newer edit waits for its own
+        frame and the panels are not yet DETAILS_MAX_LAG_S behind (its recompute comes back here)."""
+        if self._timer.isActive() and time.monotonic() < self._details_deadline:
+            return
+        self._announce()
+
+    def _announce(self) -> None:
+        self._details_deadline = None
         self.resultChanged.emit(self._result)

@@ -5,15 +5,23 @@ the parts of the previous result whose inputs did not change.
 
 Two surfaces are prepared. For relu and hardtanh the exact linear regions (core.partition) are the
 surface itself: polygons lifted onto their planes, with the creases between them. The sampled grid is
-always there too: it gives the grid's region count, it is the surface of tanh and linear networks and
-of networks with more regions than EXACT_REGION_CAP, and a view may draw it on request. What only a
-drawn grid needs (its normals and per-point region colours) is computed the first time a view asks,
-so an edit seen through the exact regions never pays for it.
+always there too: it gives the height range and the grid's region count, it is the surface of tanh and
+linear networks and of networks with more regions than EXACT_REGION_CAP, and a view may draw it on
+request.
+
+A result is built in the order the window shows it. What the 3-D frame draws is computed at once;
+what only a drawn grid needs (its normals and per-point region colours), the sensitivity (the editor's
+tints, shown after the frame) and the region palette (region colours) are `Deferred`: computed the
+first time a view asks, then kept and shared with later results whose inputs are the same. So an edit
+seen through the exact regions pays for none of them before its frame.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -41,6 +49,27 @@ _FLAT_SPAN_FRACTION = 1e-6  # a surface flatter than this (relative to the exten
 # edit would no longer feel immediate, and the regions are too small to see one by one anyway.
 EXACT_REGION_CAP = 5000
 
+T = TypeVar("T")
+
+
+class Deferred(Generic[T]):
+    """A value computed on first use, then kept. Results with the same inputs share one, so it is
+    computed at most once however many results (or none) ask for it."""
+
+    def __init__(self, compute: Callable[[], T]):
+        self._compute: Callable[[], T] | None = compute
+        self._value: T | None = None
+
+    def get(self) -> T:
+        if self._compute is not None:
+            self._value = self._compute()
+            self._compute = None  # drops the inputs it held
+        return self._value  # type: ignore[return-value]
+
+    def ready(self) -> bool:
+        """Whether the value has been computed."""
+        return self._compute is None
+
 
 @dataclass(frozen=True, eq=False)
 class ExactSurface:
@@ -50,7 +79,12 @@ class ExactSurface:
     mesh: RegionMesh  # the regions fan-triangulated and lifted onto their planes
     creases: np.ndarray  # (K, 2, 3) float32 crease segments on the surface
     vertex_regions: np.ndarray  # (N,) int32 region of each mesh vertex
-    palette: np.ndarray  # (regions, 4) uint8 colour of each region, from its activation pattern
+
+    @cached_property
+    def palette(self) -> np.ndarray:
+        """(regions, 4) uint8 colour of each region, from its activation pattern (on first use: only
+        colouring by region needs it)."""
+        return _read_only(colors.pattern_palette(self.partition.patterns))
 
     def vertex_colors(self) -> np.ndarray:
         """(N, 4) uint8: every vertex in its region's colour, so each region is one flat colour."""
@@ -104,7 +138,13 @@ class Result:
     breakpoint_f: np.ndarray  # (b,) f at each breakpoint of measures.breakpoints
     breakpoint_points: np.ndarray  # (b, 3) float32 (x₁, x₂, f + lift)
     measures: Measures
-    sensitivity: Sensitivity
+    deferred_sensitivity: Deferred[Sensitivity]
+
+    @property
+    def sensitivity(self) -> Sensitivity:
+        """∂(lengths)/∂(parameters) along the loop: computed when first asked for (by the weight
+        editor's tints, which are drawn after the frame)."""
+        return self.deferred_sensitivity.get()
 
 
 def build_result(session: Session, color_mode: str, revision: int, previous: Result | None = None) -> Result:
@@ -130,9 +170,9 @@ def build_result(session: Session, color_mode: str, revision: int, previous: Res
     z_span = zmax - zmin if zmax - zmin > _FLAT_SPAN_FRACTION * view.extent else view.extent
 
     if same_loop:
-        meas, sens = previous.measures, previous.sensitivity
+        meas, sens = previous.measures, previous.deferred_sensitivity
     else:
-        meas, sens = measure(net, traj), sensitivity(net, traj)
+        meas, sens = measure(net, traj), Deferred(lambda: sensitivity(net, traj))
     lift = LIFT_FRACTION * z_span
     t = np.union1d(np.linspace(0.0, 2 * np.pi, TRAJECTORY_SAMPLES + 1), meas.breakpoints)
     xy, bp_xy = traj.points(t), traj.points(meas.breakpoints)
@@ -154,7 +194,7 @@ def build_result(session: Session, color_mode: str, revision: int, previous: Res
         breakpoint_f=_read_only(bp_f),
         breakpoint_points=_lifted(bp_xy, bp_f, lift),
         measures=meas,
-        sensitivity=sens,
+        deferred_sensitivity=sens,
     )
 
 
@@ -174,7 +214,6 @@ def exact_surface(network: Network, extent: float, cap: int | None = None) -> tu
         mesh=mesh,
         creases=_read_only(crease_segments(part)),
         vertex_regions=_read_only(np.repeat(np.arange(part.regions_exact, dtype=np.int32), part.counts)),
-        palette=_read_only(colors.pattern_palette(part.patterns)),
     )
     return surface, ""
 
