@@ -2,6 +2,10 @@
 
 Value labels are named `m-{key}` with the keys of the report JSON (DESIGN.md), layers as
 `m-layer_lengths-{ℓ}` counted from 1, and each layer's ratio to the input length as `m-layer_ratio-{ℓ}`.
+
+Every edit changes most values, so value labels have a fixed size (wide enough for any number
+format_number writes, widened if ever needed): a label of fixed size changing its text repaints
+itself and nothing else, where a free one would have the dock and the main window lay out again.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from nnsurface.gui import result as result_module
 from nnsurface.gui.formatting import MISSING, format_count, format_number, subscript
 from nnsurface.gui.model import SessionModel
 from nnsurface.gui.result import Result
+
+VALUE_TEMPLATE = "× −8.888e+88"  # as wide as the widest value usually shown
+_VALUE_MARGIN = 4  # pixels beside the text
 
 _ROWS_BEFORE_LAYERS = (
     ("input_length", "input length", "∫|x′(t)| dt, the loop in the plane"),
@@ -53,28 +60,34 @@ class MeasuresPanel(QWidget):
         if n_layers != self._n_layers:
             self._rebuild(n_layers)
             self._n_layers = n_layers
-        self.values["input_length"].setText(format_number(m.input_length))
-        self.values["surface_length"].setText(format_number(m.surface_length))
-        self.values["output_length"].setText(format_number(m.output_length))
+        show = self._show
+        show("input_length", format_number(m.input_length))
+        show("surface_length", format_number(m.surface_length))
+        show("output_length", format_number(m.output_length))
         for i, length in enumerate(m.layer_lengths, start=1):
-            self.values[f"layer_lengths-{i}"].setText(format_number(length))
+            show(f"layer_lengths-{i}", format_number(length))
             ratio = length / m.input_length if m.input_length > 0 else None
-            self.values[f"layer_ratio-{i}"].setText(
-                MISSING if ratio is None else f"× {format_number(ratio, 3)}"
-            )
-        self.values["transitions"].setText(format_count(m.transitions))
-        self.values["regions_visited"].setText(format_count(m.regions_visited))
+            show(f"layer_ratio-{i}", MISSING if ratio is None else f"× {format_number(ratio, 3)}")
+        show("transitions", format_count(m.transitions))
+        show("regions_visited", format_count(m.regions_visited))
         piecewise = m.transitions is not None
-        self.values["regions_grid"].setText(format_count(result.grid.n_regions if piecewise else None))
+        show("regions_grid", format_count(result.grid.n_regions if piecewise else None))
         part = result.exact.partition if result.exact is not None else None
         if part is not None:
-            self.values["regions_exact"].setText(format_count(part.regions_exact))
-            self.values["crease_length"].setText(format_number(part.crease_length))
+            show("regions_exact", format_count(part.regions_exact))
+            show("crease_length", format_number(part.crease_length))
         else:  # a smooth network has no regions; a piecewise-linear one here has more than the cap
-            self.values["regions_exact"].setText(
-                f"> {result_module.EXACT_REGION_CAP}" if piecewise else MISSING
-            )
-            self.values["crease_length"].setText(MISSING)
+            show("regions_exact", f"> {result_module.EXACT_REGION_CAP}" if piecewise else MISSING)
+            show("crease_length", MISSING)
+
+    def _show(self, key: str, text: str) -> None:
+        label = self.values[key]
+        if text == label.text():
+            return
+        width = label.fontMetrics().horizontalAdvance(text) + _VALUE_MARGIN
+        if width > label.width():  # wider than the template: once, the panel lays out again
+            label.setFixedWidth(width)
+        label.setText(text)
 
     def _rebuild(self, n_layers: int) -> None:
         while self._grid.count():
@@ -96,9 +109,8 @@ class MeasuresPanel(QWidget):
                 f"layer h{subscript(i)} length",
                 f"∫‖d h{subscript(i)}(x(t))/dt‖ dt, the paper's trajectory length after layer {i}",
             )
-            ratio = _label("")
+            ratio = _value_label()
             ratio.setObjectName(f"m-layer_ratio-{i}")
-            ratio.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self._grid.addWidget(ratio, row, 2)
             self.values[f"layer_ratio-{i}"] = ratio
             row += 1
@@ -114,14 +126,22 @@ class MeasuresPanel(QWidget):
     def _add_row(self, row: int, key: str, name: str, tip: str) -> None:
         title = _label(name)
         title.setToolTip(tip)
-        value = _label("")
+        value = _value_label()
         value.setObjectName(f"m-{key}")
         value.setToolTip(tip)
-        value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._grid.addWidget(title, row, 0)
         self._grid.addWidget(value, row, 1)
         self.values[key] = value
+
+
+def _value_label() -> QLabel:
+    """A right-aligned label of fixed size, as wide as VALUE_TEMPLATE (see the module docstring)."""
+    label = QLabel()
+    label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    metrics = label.fontMetrics()
+    label.setFixedSize(metrics.horizontalAdvance(VALUE_TEMPLATE) + _VALUE_MARGIN, metrics.height() + 2)
+    return label
 
 
 def _label(text: str, secondary: bool = False) -> QLabel:

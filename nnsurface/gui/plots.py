@@ -2,13 +2,19 @@
 
 The second plot is the paper's picture: on a log axis, trajectory length that grows exponentially with
 depth is a straight rising line.
+
+Both follow every edit, so they are drawn to be cheap to redraw: the vertical ranges are refitted only
+when the data leaves them or shrinks to a small part of them (as the 3-D view's vertical scale is), so
+an ordinary edit moves the curves and not the axes; the axes (with their grid lines) are cached as
+pixmaps and only redrawn when their range or ticks change; and a hidden panel draws nothing until it
+is shown again.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QWidget
 
 from nnsurface.gui.formatting import format_tick, subscript
 from nnsurface.gui.markers import breakpoint_size
@@ -20,6 +26,20 @@ TEXT = (40, 40, 40)
 CURVE = (220, 45, 30)
 LENGTH_LINE = (40, 90, 170)
 PI_TICKS = [(0.0, "0"), (np.pi / 2, "π/2"), (np.pi, "π"), (3 * np.pi / 2, "3π/2"), (2 * np.pi, "2π")]
+PADDING = 0.08  # a refitted range leaves this fraction of the data's span free above and below
+FIT_MIN_FILL = 0.5  # a range is refitted when the data fills less than this fraction of it
+
+
+def stable_range(lo: float, hi: float, current: tuple[float, float] | None) -> tuple[float, float]:
+    """The vertical range to show data spanning [lo, hi]: `current` while the data lies inside it and
+    fills at least FIT_MIN_FILL of it, else [lo, hi] with PADDING on both sides (a flat line gets
+    a range around it)."""
+    if current is not None:
+        a, b = current
+        if a <= lo and hi <= b and hi - lo >= FIT_MIN_FILL * (b - a):
+            return current
+    pad = PADDING * (hi - lo) if hi > lo else 0.5 * max(abs(lo), 1.0)
+    return lo - pad, hi + pad
 
 
 def _styled_plot(title: str, bottom: str, left: str) -> pg.PlotWidget:
@@ -31,8 +51,11 @@ def _styled_plot(title: str, bottom: str, left: str) -> pg.PlotWidget:
         axis.setPen(pg.mkPen(TEXT))
         axis.setTextPen(pg.mkPen(TEXT))
         axis.setLabel(text, color="#282828")
+        # Redrawn from a pixmap when only the curves change (the axes draw the grid lines too).
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     item.showGrid(x=True, y=True, alpha=0.15)
     item.setMenuEnabled(False)
+    item.getViewBox().disableAutoRange()
     plot.setMinimumSize(220, 150)
     return plot
 
@@ -60,6 +83,11 @@ class PlotsPanel(QWidget):
             symbolBrush=pg.mkBrush(LENGTH_LINE),
             symbolPen=pg.mkPen("w"),
         )
+        self._f_range: tuple[float, float] | None = None
+        self._log_range: tuple[float, float] | None = None  # log10 of the length axis's range
+        self._layer_names: list[str] | None = None
+        self._result: Result | None = None  # the latest result, drawn or waiting for the panel to show
+        self._drawn: Result | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(6)
@@ -70,10 +98,27 @@ class PlotsPanel(QWidget):
             self.show_result(model.result())
 
     def show_result(self, result: Result) -> None:
-        self.f_curve.setData(result.trajectory_t, result.trajectory_f)
+        self._result = result
+        if self.isVisible():
+            self._draw(result)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._result is not None and self._result is not self._drawn:
+            self._draw(self._result)
+
+    def _draw(self, result: Result) -> None:
+        self._drawn = result
+        f = result.trajectory_f
+        self.f_curve.setData(result.trajectory_t, f)
         self.f_breakpoints.setData(
             result.measures.breakpoints, result.breakpoint_f, size=breakpoint_size(len(result.breakpoint_f))
         )
+        f_range = stable_range(float(f.min()), float(f.max()), self._f_range)
+        if f_range != self._f_range:
+            self._f_range = f_range
+            self.f_plot.setYRange(*f_range, padding=0)
+
         m = result.measures
         lengths = np.array([m.input_length, *m.layer_lengths, m.output_length])
         names = ["x", *(f"h{subscript(i)}" for i in range(1, len(m.layer_lengths) + 1)), "f"]
@@ -81,9 +126,15 @@ class PlotsPanel(QWidget):
         shown = lengths > 0  # a zero length has no place on a log axis
         self.length_curve.setData(layers[shown], lengths[shown])
         item = self.length_plot.getPlotItem()
-        item.getAxis("bottom").setTicks([list(zip(layers, names, strict=True))])
+        if names != self._layer_names:
+            self._layer_names = names
+            item.getAxis("bottom").setTicks([list(zip(layers, names, strict=True))])
+            self.length_plot.setXRange(-0.4, len(lengths) - 0.6, padding=0)
         if shown.any():
-            lo, hi = lengths[shown].min(), lengths[shown].max()
-            item.getAxis("left").setTicks([[(np.log10(v), format_tick(v)) for v in log_ticks(lo, hi)]])
-            item.setYRange(np.log10(lo), np.log10(hi), padding=0.08)
-        self.length_plot.setXRange(-0.4, len(lengths) - 0.6, padding=0)
+            logs = np.log10(lengths[shown])
+            log_range = stable_range(float(logs.min()), float(logs.max()), self._log_range)
+            if log_range != self._log_range:
+                self._log_range = log_range
+                lo, hi = 10.0 ** np.array(log_range)
+                item.getAxis("left").setTicks([[(np.log10(v), format_tick(v)) for v in log_ticks(lo, hi)]])
+                item.setYRange(*log_range, padding=0)

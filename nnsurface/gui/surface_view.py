@@ -21,7 +21,7 @@ import pyqtgraph.opengl as gl
 from OpenGL import GL
 from pyqtgraph import Transform3D
 from pyqtgraph.opengl.GLViewWidget import GLViewMixin
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QMatrix4x4, QPainter, QVector3D
 from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat, QOpenGLWindow
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
@@ -154,8 +154,36 @@ class FrameWindow(GLViewMixin, QOpenGLWindow):
         self.showing_revision: int | None = None  # the revision of the result handed to the items
         self.painted_revision: int | None = None  # the revision the last painted frame showed
         self._grab_target: QOpenGLFramebufferObject | None = None
+        self._frame_due = True  # something changed since the last frame on screen
+
+    def update(self) -> None:
+        """Ask for a frame (everything that changes the scene, pyqtgraph's items and camera included,
+        comes through here)."""
+        self._frame_due = True
+        super().update()
+
+    def present_first(self) -> None:
+        """Ask for a frame, drawn ahead of the widgets' repaints.
+
+        update() asks the platform for a frame, which Qt delivers from a 5 ms timer, so every widget
+        repaint posted meanwhile (plots, labels) would be drawn before it. An update request posted
+        at high priority is handled before those.
+        """
+        self.update()
+        if self.isExposed():
+            QCoreApplication.postEvent(
+                self, QEvent(QEvent.Type.UpdateRequest), Qt.EventPriority.HighEventPriority.value
+            )
+
+    def event(self, event: QEvent) -> bool:
+        # Qt paints on every update request; the platform's one that follows present_first's finds
+        # the frame already drawn, and a second paint of the same scene would only delay the widgets.
+        if event.type() == QEvent.Type.UpdateRequest and not self._frame_due:
+            return True
+        return super().event(event)
 
     def paintGL(self) -> None:  # noqa: N802 (Qt override)
+        self._frame_due = False  # before drawing: a change made while drawing asks for another frame
         super().paintGL()
         self.painted_revision = self.showing_revision
 
@@ -180,6 +208,7 @@ class FrameWindow(GLViewMixin, QOpenGLWindow):
         texts = [item for item in self.items if isinstance(item, LabelsItem) and item.visible()]
         for item in texts:
             item.hide_for_render = True
+        frame_due = self._frame_due  # an image is no frame on screen: one still due stays due
         try:
             self._grab_target.bind()
             GL.glViewport(0, 0, *size)
@@ -188,6 +217,7 @@ class FrameWindow(GLViewMixin, QOpenGLWindow):
             image = self._grab_target.toImage()
         finally:
             self._grab_target.release()
+            self._frame_due = frame_due
             for item in texts:
                 item.hide_for_render = False
         image.setDevicePixelRatio(ratio)
@@ -225,6 +255,41 @@ class GLViewHost(QWidget):
     def update(self) -> None:
         """A new frame of the scene."""
         self.window_view.update()
+
+
+class CaptionArea(QWidget):
+    """The caption's place under the view: a label without a layout around it.
+
+    The caption changes with every edit, and a label in a layout that changes its text asks every
+    layout up to the main window's to run again (≈ 3 ms and a repaint per edit). Here its text
+    changes alone; the area grows only when a text needs more lines than it has.
+    """
+
+    MIN_LINES = 2
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)  # a long caption must never widen the window
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self._height(self.MIN_LINES))
+
+    def set_text(self, text: str) -> None:
+        self.label.setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.label.setGeometry(self.rect())
+        self._fit()
+
+    def _height(self, lines: int) -> int:
+        return lines * self.label.fontMetrics().lineSpacing() + 2
+
+    def _fit(self) -> None:
+        needed = max(self.label.heightForWidth(self.width()), self._height(self.MIN_LINES))
+        if needed != self.height():
+            self.setFixedHeight(needed)
 
 
 @dataclass(frozen=True)
@@ -362,10 +427,10 @@ class SurfaceView(QWidget):
         self._drawn_source: str | None = None
 
         self.color_bar = ColorBar()
-        self.caption = QLabel()
+        self.caption_area = CaptionArea()
+        self.caption = self.caption_area.label
         self.caption.setObjectName("surface-caption")
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.caption.setWordWrap(True)  # a long caption must never widen the window
         self.caption.setToolTip("3-D view: drag to turn, wheel to zoom, middle-drag to pan")
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -376,8 +441,8 @@ class SurfaceView(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         column.addLayout(row, 1)
-        column.addWidget(self.caption)
-        model.resultChanged.connect(self.show_result)
+        column.addWidget(self.caption_area)
+        model.surfaceChanged.connect(self.show_result)
         if model.result() is not None:
             self.show_result(model.result())
 
@@ -422,8 +487,9 @@ class SurfaceView(QWidget):
             self.color_bar.show_regions(exact.palette, exact.partition.regions_exact)
         else:
             self.color_bar.show_regions(colors.pattern_palette(g.patterns), g.n_regions)
-        self.caption.setText(self._caption(result, exact, fit))
+        self.caption_area.set_text(self._caption(result, exact, fit))
         self.gl.window_view.showing_revision = result.revision
+        self.gl.window_view.present_first()
 
     @staticmethod
     def _caption(result: Result, exact: ExactSurface | None, fit: VerticalFit) -> str:
