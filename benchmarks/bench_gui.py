@@ -9,18 +9,25 @@ For each grid resolution 50², 100², 200², 400², with the window at its defau
 - repaint_ms: median time of `grabFramebuffer()` with no data change (the view renders the scene
   into its framebuffer and reads it back);
 - edit_to_frame_ms: median time from a spinbox value change (`setValue`, which emits valueChanged to
-  the model as typing does) through the recompute the model's timer would run (`model.flush()`, the
-  same code), every view drawing the result, to `grabFramebuffer()` returning a frame that shows it;
+  the model as typing does) through the recompute the model's timer would run
+  (`model.flush(details=False)`, the same code) and the 3-D view taking the result, to
+  `grabFramebuffer()` returning a frame that shows it;
+- details_ms: then the rest of the window taking the same result (`model.flush()`: plots, measures,
+  the editor's tints and the sensitivity they need), which the app does in the turn after the frame;
+  edit_to_frame + details is the whole work of an edit (without the widgets' repaints);
 - ratio = edit_to_frame / repaint;
 - the same for the surface drawn from the grid (`grid_source`) instead of the exact regions, which is
   what the app draws for relu/hardtanh networks by default and so is the headline figure;
 - edit_to_screen_ms / update_to_screen_ms: the same two through the real event loop, until the
-  window's composed frame is swapped (QOpenGLWidget.frameSwapped): every widget repainted too;
+  GL window's frame is swapped (frameSwapped); edit_to_all_ms: until every view has taken the edit
+  and the event loop has nothing left to do (the widgets repainted);
 - burst: 200 Up-arrow presses on the spinbox 5 ms apart, posted from another thread as the window
-  system delivers a held key, whatever the event loop is doing; recomputes done, frames shown, the
-  worst and median latency from a press's due time to the first swapped frame that shows it (or a
-  later state), and whether the final frame shows the final weights (the revision painted, and the
-  heights on the GPU equal the core's for the spinbox's final value).
+  system delivers a held key, whatever the event loop is doing; recomputes done, frames shown, times
+  the rest of the window was brought up to date (`details`), the worst and median latency from a
+  press's due time to the first swapped frame that shows it (or a later state), the longest the panels
+  lagged behind the latest edit, and whether the final frame shows the final weights (the revision
+  painted, and the heights on the GPU equal the core's for the spinbox's final value) and the panels
+  the final result.
 
 Process tuning (nnsurface.runtime_tuning: one BLAS thread, malloc thresholds) is applied as the app
 applies it; --untuned leaves it out for comparison. The machine's load average is printed too, since
@@ -127,6 +134,8 @@ class _Bench:
         self.gl.frameSwapped.connect(
             lambda: self.swaps.append((time.perf_counter(), self.gl.painted_revision))
         )
+        self.announced: list[int] = []  # revisions announced by resultChanged (the whole window)
+        self.model.resultChanged.connect(lambda result: self.announced.append(result.revision))
 
     # --- setup ---------------------------------------------------------------------------------
     def view_size(self) -> tuple[int, int]:
@@ -167,24 +176,27 @@ class _Bench:
 
     # --- measurements --------------------------------------------------------------------------
     def sizes(self, sizes, source: str) -> dict:
-        edit, repaint = {}, {}
+        edit, details, repaint = {}, {}, {}
         for n in sizes:
             self.prepare(n, source)
-            edits, repaints = [], []
+            edits, rests, repaints = [], [], []
             for _ in range(EDITS):
                 t = time.perf_counter()
                 self.gl.grabFramebuffer()
                 repaints.append(time.perf_counter() - t)
                 t = time.perf_counter()
                 self._edit()
-                result = self.model.flush()
+                result = self.model.flush(details=False)
                 self.gl.grabFramebuffer()
                 edits.append(time.perf_counter() - t)
                 if self.gl.painted_revision != result.revision:
                     raise RuntimeError("the grabbed frame does not show the edit")
-            edit[str(n)], repaint[str(n)] = _ms(edits), _ms(repaints)
+                t = time.perf_counter()
+                self.model.flush()
+                rests.append(time.perf_counter() - t)
+            edit[str(n)], details[str(n)], repaint[str(n)] = _ms(edits), _ms(rests), _ms(repaints)
         ratio = {k: round(edit[k] / repaint[k], 2) for k in edit}
-        return {"edit_to_frame_ms": edit, "repaint_ms": repaint, "ratio": ratio}
+        return {"edit_to_frame_ms": edit, "details_ms": details, "repaint_ms": repaint, "ratio": ratio}
 
     def _until_swapped(self, revision: int | None) -> float:
         """Run the event loop until a frame showing `revision` (None: any frame) is swapped; its time."""
@@ -195,22 +207,32 @@ class _Bench:
             self.app.processEvents(self.wait_flag)
 
     def screen(self, sizes, source: str) -> dict:
-        edit, update = {}, {}
+        """Through the event loop: the spinbox's edit is recomputed by the model's own timer."""
+        edit, everything, update = {}, {}, {}
+        announced = self.announced
         for n in sizes:
             self.prepare(n, source)
-            edits, updates = [], []
+            edits, alls, updates = [], [], []
             for _ in range(EDITS):
                 self.swaps.clear()
                 t = time.perf_counter()
                 self.gl.update()
                 updates.append(self._until_swapped(None) - t)
+                self._settle()
                 self.swaps.clear()
+                announced.clear()
                 t = time.perf_counter()
                 self._edit()
-                revision = self.model.flush().revision
+                while self.model.is_pending():
+                    self.app.processEvents(self.wait_flag)
+                revision = self.model.result().revision
                 edits.append(self._until_swapped(revision) - t)
-            edit[str(n)], update[str(n)] = _ms(edits), _ms(updates)
-        return {"edit_to_screen_ms": edit, "update_to_screen_ms": update}
+                while revision not in announced:
+                    self.app.processEvents(self.wait_flag)
+                self.app.processEvents()  # whatever the views posted: their repaints
+                alls.append(time.perf_counter() - t)
+            edit[str(n)], everything[str(n)], update[str(n)] = _ms(edits), _ms(alls), _ms(updates)
+        return {"edit_to_screen_ms": edit, "edit_to_all_ms": everything, "update_to_screen_ms": update}
 
     def burst(self, resolution: int, source: str) -> dict:
         """BURST_EDITS Up-arrow key presses on the spinbox, posted from another thread at their due
@@ -234,8 +256,14 @@ class _Bench:
                     covered[result.revision] = i + 1
                     break
 
+        announced: list[tuple[float, int]] = []  # (time, revision) the rest of the window took
+
+        def on_details(result):
+            announced.append((time.perf_counter(), result.revision))
+
         self.model.sessionChanged.connect(on_session)
-        self.model.resultChanged.connect(on_result)
+        self.model.surfaceChanged.connect(on_result)
+        self.model.resultChanged.connect(on_details)
         self.swaps.clear()
         start = time.perf_counter() + 0.05
         due = [start + i * BURST_INTERVAL_S for i in range(BURST_EDITS)]
@@ -246,29 +274,37 @@ class _Bench:
                 self.app.processEvents(self.wait_flag)
             final = self.model.result()
             self._until_swapped(final.revision)
+            while not announced or announced[-1][1] != final.revision:
+                self.app.processEvents(self.wait_flag)
         finally:
             thread.join()
             self.model.sessionChanged.disconnect(on_session)
-            self.model.resultChanged.disconnect(on_result)
-        seen = 0
-        latency = np.full(BURST_EDITS, np.nan)
-        for t, painted in self.swaps:
-            n_covered = max(
-                (c for r, c in covered.items() if painted is not None and r <= painted), default=0
-            )
-            for i in range(seen, n_covered):
-                latency[i] = t - due[i]
-            seen = max(seen, n_covered)
+            self.model.surfaceChanged.disconnect(on_result)
+            self.model.resultChanged.disconnect(on_details)
+        latency = _latencies(due, covered, self.swaps)
+        panel_latency = _latencies(due, covered, announced)
         return {
             "edits": BURST_EDITS,
             "interval_ms": BURST_INTERVAL_S * 1e3,
             "recomputes": len(results),
             "frames": len(self.swaps),
+            "details": len(announced),
             "worst_latency_ms": round(float(np.nanmax(latency)) * 1e3, 1),
             "median_latency_ms": round(float(np.nanmedian(latency)) * 1e3, 1),
+            "panels_worst_latency_ms": round(float(np.nanmax(panel_latency)) * 1e3, 1),
             "all_edits_shown": bool(not np.isnan(latency).any()),
             "final_frame_matches": self._final_frame_matches(final),
+            "final_panels_match": self._final_panels_match(final),
         }
+
+    def _final_panels_match(self, final) -> bool:
+        """The measures panel and the f(t) plot show the final result."""
+        from nnsurface.gui.formatting import format_number
+
+        m = final.measures
+        label = self.window.measures.values["output_length"].text()
+        _, f = self.window.plots.f_curve.getData()
+        return label == format_number(m.output_length) and np.array_equal(f, final.trajectory_f)
 
     def _final_frame_matches(self, final) -> bool:
         """The last frame painted the final result, and the heights on the GPU are the core's for the
@@ -293,6 +329,21 @@ class _Bench:
         finally:
             self.gl.doneCurrent()
         return bool(np.array_equal(drawn, expected))
+
+
+def _latencies(
+    due: list[float], covered: dict[int, int], shown: list[tuple[float, int | None]]
+) -> np.ndarray:
+    """For each edit, from its due time to the first of `shown` (time, revision) whose revision includes
+    it (NaN if none does)."""
+    seen = 0
+    latency = np.full(len(due), np.nan)
+    for t, revision in shown:
+        n_covered = max((c for r, c in covered.items() if revision is not None and r <= revision), default=0)
+        for i in range(seen, n_covered):
+            latency[i] = t - due[i]
+        seen = max(seen, n_covered)
+    return latency
 
 
 def _press_keys(spin, due: list[float]) -> None:
