@@ -1,6 +1,8 @@
 """Benchmark the core computations; print one JSON object of median times.
 
-Run from the repository root:  python benchmarks/bench_core.py [NAME ...]
+Run from the repository root:  python benchmarks/bench_core.py [--untuned] [NAME ...]
+Like the app, it first applies nnsurface.runtime_tuning (one BLAS thread, malloc thresholds), which
+decides these timings on a busy 2-core machine; --untuned leaves the process as Python starts it.
 Every benchmark is registered in BENCHMARKS under a name: a setup function that returns the call to
 time, and a repeat count. Adding one is adding an entry. Times are medians in milliseconds, of wall
 clock and of this process's CPU time (the latter moves less when other programs share the machine,
@@ -17,12 +19,20 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from nnsurface import runtime_tuning  # noqa: E402
+
+TUNED = "--untuned" not in sys.argv[1:]
+if TUNED:
+    runtime_tuning.apply()  # before numpy loads, as nnsurface.cli does
+
+import numpy as np  # noqa: E402
+
+from nnsurface.core.grid import evaluate_grid, surface_normals  # noqa: E402
 from nnsurface.core.measures import measure  # noqa: E402
-from nnsurface.core.network import default_network, original_random  # noqa: E402
+from nnsurface.core.network import default_network, original_random, paper_random  # noqa: E402
+from nnsurface.core.partition import crease_segments, partition, region_mesh  # noqa: E402
 from nnsurface.core.sensitivity import sensitivity  # noqa: E402
 from nnsurface.core.trajectory import Trajectory  # noqa: E402
 
@@ -85,6 +95,50 @@ def _sensitivity_tanh():
     return _alternating(sensitivity, lambda: default_network().with_activation("tanh"))
 
 
+EXTENT = 5.0
+WINDOW = (-EXTENT, EXTENT, -EXTENT, EXTENT)
+GRID_REPEATS = {50: 300, 200: 60, 400: 20}
+
+
+def _deep_relu():
+    """A seeded 2-16-16-16-1 relu net with small biases (Raghu et al.'s initialisation, σ_w² = 2)."""
+    return paper_random((16, 16, 16), sigma_w2=2.0, sigma_b2=0.1, seed=1, activation="relu")
+
+
+def _register_grid(n: int) -> None:
+    @benchmark(f"grid_labels_{n}", GRID_REPEATS[n])
+    def _grid():
+        net = default_network()
+        return lambda: evaluate_grid(net, EXTENT, n)
+
+    @benchmark(f"normals_{n}", GRID_REPEATS[n])
+    def _normals():
+        g = evaluate_grid(default_network(), EXTENT, n)
+        return lambda: surface_normals(g.x, g.y, g.z)
+
+
+for _n in GRID_REPEATS:
+    _register_grid(_n)
+
+
+@benchmark("partition_default", repeats=300)
+def _partition_default():
+    net = default_network()
+    return lambda: partition(net, WINDOW)
+
+
+@benchmark("partition_2_16_16_16_1_relu", repeats=20)
+def _partition_deep():
+    net = _deep_relu()
+    return lambda: partition(net, WINDOW)
+
+
+@benchmark("mesh_and_creases_2_16_16_16_1_relu", repeats=20)
+def _mesh_deep():
+    part = partition(_deep_relu(), WINDOW)
+    return lambda: (region_mesh(part), crease_segments(part))
+
+
 def medians_ms(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
     """(wall, CPU) medians in ms over `repeats` calls, after one warm-up call."""
     fn()
@@ -112,6 +166,11 @@ def main(names: list[str]) -> None:
         wall[name], cpu[name] = medians_ms(setup(), repeats)
     report = {
         "unit": "ms",
+        "tuned": TUNED,
+        "regions": {
+            "partition_default": partition(default_network(), WINDOW).regions_exact,
+            "partition_2_16_16_16_1_relu": partition(_deep_relu(), WINDOW).regions_exact,
+        },
         "load_average_1min": round(os.getloadavg()[0], 2),
         "median_ms": wall,
         "median_cpu_ms": cpu,

@@ -1,7 +1,7 @@
 """Process settings that decide how fast an edit is recomputed on a busy machine; applied before numpy loads.
 
 Two settings, both measured on the 2-core machine this was written on, under a load average of 3.5
-(benchmarks/bench_grid.py --tuned, benchmarks/bench_gui.py --untuned): together they took one
+(benchmarks/bench_core.py --untuned, benchmarks/bench_gui.py --untuned): together they took one
 recompute of the default session (gui.result.build_result) from 32–62 ms to 10–13 ms at 200², and
 from 52–102 ms to 16–26 ms at 400².
 
