@@ -8,7 +8,16 @@ only running sums, so memory stays bounded and a piece budget can stop it early.
 
 On a piece every layer is A cos t + B sin t + C (coefficients stacked as a (3, n, width) array): a
 pre-activation meets a knot κ where R cos(t − φ) = κ − C, solved in closed form, and each sub-piece's
-length is an elliptic integral (`ellipse_arc.arc_length`). Nothing is sampled.
+length is an elliptic integral (`arclength.ellipse_arcs`, the same closed form `measures` uses).
+Nothing is sampled.
+
+Why a second walk beside `pieces.decompose`: besides memory (decompose keeps every piece's pattern and
+coefficients for all layers at once, which the sensitivities and the app need), the two count
+differently. decompose merges roots closer than SAME_BREAKPOINT, drops touches within rounding and
+merges neighbouring pieces whose patterns agree, so it reports distinct breakpoints of the loop;
+here every (piece, unit, root) is one transition of that layer and sub-pieces are never merged, which
+is what the per-layer transition counts of the sweep record. Their `_crossings`/`_split` therefore
+share the closed form but not the bookkeeping.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnsurface.core import activations
-from nnsurface.core.ellipse_arc import arc_length
+from nnsurface.core.arclength import ellipse_arcs
 from nnsurface.core.network import Network
 from nnsurface.core.trajectory import Trajectory
 
@@ -47,8 +56,13 @@ class ExactLayers:
 
 def loop_length(trajectory: Trajectory) -> float:
     """Exact length of the input loop (an ellipse): the layer-0 entry of every sweep record."""
-    u, v = trajectory.u, trajectory.v
-    return float(arc_length(u @ u, v @ v, u @ v, 0.0, TWO_PI))
+    return _closed_loop_length(trajectory.u, trajectory.v)
+
+
+def _closed_loop_length(a: np.ndarray, b: np.ndarray) -> float:
+    """Length of the whole loop a cos t + b sin t + c, t ∈ [0, 2π)."""
+    gram = np.array([a @ a, b @ b, a @ b]).reshape(1, 3, 1)
+    return float(ellipse_arcs(gram, np.zeros(1), np.full(1, TWO_PI)).length[0, 0])
 
 
 class _Walk:
@@ -130,7 +144,7 @@ class _Walk:
         changed = dsq != 0
         for g, full in zip(gram, (a2, b2, ab), strict=True):
             g += np.bincount(sp[changed], weights=(dsq * full[ppp, jp])[changed], minlength=s0.size)
-        self.lengths[layer] += float(arc_length(*gram, s0, s1).sum())
+        self.lengths[layer] += float(ellipse_arcs(np.stack(gram, axis=1)[:, :, None], s0, s1).length.sum())
         if layer + 1 == len(self.weights):
             return
         for lo in range(0, s0.size, BATCH_PIECES):
@@ -264,7 +278,7 @@ def weight_circle_lengths(network: Network, layer: int, x: np.ndarray, other: np
     x = np.asarray(x, dtype=np.float64).reshape(1, -1)
     h = x if layer == 0 else network.forward_all(x).post[layer - 1]
     coef = np.stack([(h @ w)[0], (h @ other)[0], network.biases[layer]])
-    base = float(arc_length(coef[0] @ coef[0], coef[1] @ coef[1], coef[0] @ coef[1], 0.0, TWO_PI))
+    base = _closed_loop_length(coef[0], coef[1])
     is_output = layer == network.n_hidden
     ident = np.eye(w.shape[1])
     weights = (ident, *network.weights[layer + 1 :])
