@@ -11,13 +11,15 @@ pre-activation meets a knot κ where R cos(t − φ) = κ − C, solved in close
 length is an elliptic integral (`arclength.ellipse_arcs`, the same closed form `measures` uses).
 Nothing is sampled.
 
-Why a second walk beside `pieces.decompose`: besides memory (decompose keeps every piece's pattern and
-coefficients for all layers at once, which the sensitivities and the app need), the two count
-differently. decompose merges roots closer than SAME_BREAKPOINT, drops touches within rounding and
-merges neighbouring pieces whose patterns agree, so it reports distinct breakpoints of the loop;
-here every (piece, unit, root) is one transition of that layer and sub-pieces are never merged, which
-is what the per-layer transition counts of the sweep record. Their `_crossings`/`_split` therefore
-share the closed form but not the bookkeeping.
+Why this walk exists beside `pieces.decompose` with its own `_crossings`/`_split`: decompose goes
+breadth first and keeps every piece's pattern and coefficients for all layers (the sensitivities and
+the app need them), which is what runs out of memory here. The helpers also do different jobs:
+decompose's return bare root times, merge roots closer than SAME_BREAKPOINT, drop touches within
+rounding and merge neighbouring pieces whose patterns agree (distinct breakpoints of the loop);
+these return (piece, unit, t) per root, so only the units that cross are re-evaluated on the
+sub-pieces, skip units out of reach of a knot before solving, and count every root as a transition
+of its layer without merging. One pair serving both would put the unit bookkeeping on decompose's
+hot path (the app's per-edit measures) or change the sweep's transition counts, so they stay apart.
 """
 
 from __future__ import annotations
