@@ -7,10 +7,12 @@ edits that turn brought. Each recompute builds one immutable `Result` from nnsur
 results and nothing else.
 
 A result is announced twice, frame first. `surfaceChanged` goes out as soon as it is built, to the
-3-D view, whose frame is then drawn before any other widget repaints. `resultChanged` follows in a
-later event-loop turn, for everything else (plots, measures, the editor's values and tints). While
-edits keep arriving faster than frames, the latest edit's frame goes first and the rest of the window
-is brought up to date at least every DETAILS_MAX_LAG_S; the final state always reaches every view.
+3-D view, whose frame is then drawn before any other widget repaints. `resultChanged` follows in the
+next event-loop turn, for everything else (plots, measures, the editor's values and tints), and its
+result is always the current session's: if an edit came in meanwhile, its own recompute announces
+instead. While edits keep arriving faster than frames, a recompute that finds the rest of the window
+DETAILS_MAX_LAG_S behind announces at once, before its frame, so the panels lag by a bounded time;
+the final state always reaches every view.
 
 The model also knows which file the session belongs to (`Document`): the session differs from what
 that file holds exactly when there are unsaved changes, whichever edits and undos led there.
@@ -40,7 +42,7 @@ MIN_WIDTH, MAX_WIDTH = 1, 16
 MIN_HIDDEN_LAYERS, MAX_HIDDEN_LAYERS = 1, 8
 UNDO_LIMIT = 1000  # steps kept; older ones are dropped, so a long session's memory stays bounded
 UNTITLED = "untitled"
-# During a burst of edits the panels may fall this far behind the 3-D frame, and no further.
+# During a burst of edits the panels fall at most this far behind the 3-D frame (seconds).
 DETAILS_MAX_LAG_S = 0.1
 
 
@@ -290,16 +292,20 @@ class SessionModel(QObject):
         self._revision += 1
         self._result = build_result(self._session, self._color_mode, self._revision, self._result)
         self.surfaceChanged.emit(self._result)
+        now = time.monotonic()
         if self._details_deadline is None:
-            self._details_deadline = time.monotonic() + DETAILS_MAX_LAG_S
-        self._details_timer.start()
+            self._details_deadline = now + DETAILS_MAX_LAG_S
+        if now >= self._details_deadline:  # the panels are as far behind as they may be: now
+            self._details_timer.stop()
+            self._announce()
+        else:
+            self._details_timer.start()
 
     def _details(self) -> None:
-        """The rest of the window, a turn after the frame; unless a newer edit waits for its own
-        frame and the panels are not yet DETAILS_MAX_LAG_S behind (its recompute comes back here)."""
-        if self._timer.isActive() and time.monotonic() < self._details_deadline:
-            return
-        self._announce()
+        """The rest of the window, the turn after the frame. If an edit came in meanwhile, the result
+        is no longer the session's: the edit's recompute announces (or comes back here) instead."""
+        if not self._timer.isActive():
+            self._announce()
 
     def _announce(self) -> None:
         self._details_deadline = None
