@@ -4,15 +4,16 @@ Built off the model so that it can be tested and benchmarked without a QObject; 
 the parts of the previous result whose inputs did not change.
 
 Two surfaces are prepared. For relu and hardtanh the exact linear regions (core.partition) are the
-surface itself: polygons lifted onto their planes, with the creases between them. The sampled grid is
-always there too: it gives the height range and the grid's region count, it is the surface of tanh and
-linear networks and of networks with more regions than EXACT_REGION_CAP, and a view may draw it on
-request.
+surface itself: polygons lifted onto their planes, with the creases between them; f is affine on each,
+so its range over the window is the range over their vertices, exactly. The sampled grid gives the
+grid's region count, it is the surface (and gives the height range) of tanh and linear networks and
+of networks with more regions than EXACT_REGION_CAP, and a view may draw it on request.
 
-A result is built in the order the window shows it. What the 3-D frame draws is computed at once;
-what only a drawn grid needs (its normals and per-point region colours), the sensitivity (the editor's
-tints, shown after the frame) and the region palette (region colours) are `Deferred`: computed the
-first time a view asks, then kept and shared with later results whose inputs are the same. So an edit
+A result is built in the order the window shows it. What the 3-D frame draws is computed at once.
+The rest is `Deferred`, computed the first time a view asks, then kept and shared with later results
+whose inputs are the same: the grid when the exact regions are drawn (the measures panel asks for it
+after the frame), what only a drawn grid needs (normals, per-point region colours), the sensitivity
+(the editor's tints, shown after the frame) and the region palette (colouring by region). So an edit
 seen through the exact regions pays for none of them before its frame.
 """
 
@@ -44,6 +45,9 @@ from nnsurface.gui import colors
 TRAJECTORY_SAMPLES = 1024  # dense samples of f along the loop, for the line and the f(t) plot
 LIFT_FRACTION = 0.015  # the trajectory floats this fraction of the surface's height above it
 _FLAT_SPAN_FRACTION = 1e-6  # a surface flatter than this (relative to the extent) counts as flat
+# Vertices of the exact regions are intersections of lines, good to rounding (~1e-16 of the window):
+# an extreme height this small against the surface's span is zero (a dead region's plane is exactly 0).
+_HEIGHT_NOISE = 1e-9
 # Beyond this many linear regions the surface is drawn from the grid. Partitioning costs about 10 µs
 # per region (50 ms here, a 2-16-16-16-1 hardtanh net's 9000 regions take 140 ms): above the cap an
 # edit would no longer feel immediate, and the regions are too small to see one by one anyway.
@@ -59,6 +63,13 @@ class Deferred(Generic[T]):
     def __init__(self, compute: Callable[[], T]):
         self._compute: Callable[[], T] | None = compute
         self._value: T | None = None
+
+    @classmethod
+    def of(cls, value: T) -> Deferred[T]:
+        """One already computed."""
+        deferred = cls(lambda: value)
+        deferred.get()
+        return deferred
 
     def get(self) -> T:
         if self._compute is not None:
@@ -79,6 +90,7 @@ class ExactSurface:
     mesh: RegionMesh  # the regions fan-triangulated and lifted onto their planes
     creases: np.ndarray  # (K, 2, 3) float32 crease segments on the surface
     vertex_regions: np.ndarray  # (N,) int32 region of each mesh vertex
+    z_range: tuple[float, float]  # min and max of f over the window: over the mesh's vertices
 
     @cached_property
     def palette(self) -> np.ndarray:
@@ -94,11 +106,10 @@ class ExactSurface:
 class GridShading:
     """Normals and region colours of the grid surface, computed once on first use and then kept.
 
-    Shared by every result with the same grid: a view that draws the exact regions never asks, and
-    then the grid costs only its evaluation.
+    Shared by every result with the same grid: a view that draws the exact regions never asks.
     """
 
-    def __init__(self, grid: GridResult):
+    def __init__(self, grid: Deferred[GridResult]):
         self._grid = grid
         self._normals: np.ndarray | None = None
         self._region_colors: np.ndarray | None = None
@@ -106,14 +117,14 @@ class GridShading:
     def normals(self) -> np.ndarray:
         """(n, n, 3) float32 unit vertex normals (core.grid.surface_normals)."""
         if self._normals is None:
-            g = self._grid
+            g = self._grid.get()
             self._normals = _read_only(surface_normals(g.x, g.y, g.z))
         return self._normals
 
     def region_colors(self) -> np.ndarray:
         """(n, n, 4) uint8: every grid point in the colour of its activation pattern."""
         if self._region_colors is None:
-            g = self._grid
+            g = self._grid.get()
             self._region_colors = _read_only(colors.region_colors(g.labels, g.patterns))
         return self._region_colors
 
@@ -124,13 +135,13 @@ class Result:
 
     revision: int
     session: Session
-    grid: GridResult
+    deferred_grid: Deferred[GridResult]
     grid_shading: GridShading
     exact: ExactSurface | None  # None for tanh/linear networks and beyond EXACT_REGION_CAP regions
     exact_note: str  # why `exact` is None, for the view's caption ("" when it is not)
     color_mode: str
-    z_range: tuple[float, float]  # min and max of the grid heights
-    z_span: float  # the height used for scaling: z range, or the extent if the surface is flat
+    surface_range: tuple[float, float]  # min and max of f: exact.z_range if there is `exact`, else z_range
+    z_span: float  # the height used for scaling: surface_range's span, or the extent if f is flat
     lift: float  # how far above the surface the trajectory is drawn, in data units
     trajectory_t: np.ndarray  # (k,) t in [0, 2π], dense, with every breakpoint and both ends
     trajectory_f: np.ndarray  # (k,) f(x(t))
@@ -139,6 +150,18 @@ class Result:
     breakpoint_points: np.ndarray  # (b, 3) float32 (x₁, x₂, f + lift)
     measures: Measures
     deferred_sensitivity: Deferred[Sensitivity]
+
+    @property
+    def grid(self) -> GridResult:
+        """f and region labels on the view's grid: computed when first asked for if the exact
+        regions are drawn (by the measures panel, after the frame)."""
+        return self.deferred_grid.get()
+
+    @cached_property
+    def z_range(self) -> tuple[float, float]:
+        """min and max of the grid heights."""
+        z = self.grid.z
+        return float(z.min()), float(z.max())
 
     @property
     def sensitivity(self) -> Sensitivity:
@@ -157,16 +180,20 @@ def build_result(session: Session, color_mode: str, revision: int, previous: Res
     same_window = same_net and prev.view.extent == view.extent
     same_loop = same_net and prev.trajectory is traj
 
-    if same_grid:
-        grid, shading = previous.grid, previous.grid_shading
-    else:
-        grid = evaluate_grid(net, view.extent, view.resolution)
-        shading = GridShading(grid)
     if same_window:
         exact, exact_note = previous.exact, previous.exact_note
     else:
         exact, exact_note = exact_surface(net, view.extent)
-    zmin, zmax = float(grid.z.min()), float(grid.z.max())
+    if same_grid:
+        grid, shading = previous.deferred_grid, previous.grid_shading
+    else:
+        grid = Deferred(lambda: evaluate_grid(net, view.extent, view.resolution))
+        shading = GridShading(grid)
+    if exact is not None:
+        zmin, zmax = exact.z_range
+    else:  # the grid is the surface
+        z = grid.get().z
+        zmin, zmax = float(z.min()), float(z.max())
     z_span = zmax - zmin if zmax - zmin > _FLAT_SPAN_FRACTION * view.extent else view.extent
 
     if same_loop:
@@ -180,12 +207,12 @@ def build_result(session: Session, color_mode: str, revision: int, previous: Res
     return Result(
         revision=revision,
         session=session,
-        grid=grid,
+        deferred_grid=grid,
         grid_shading=shading,
         exact=exact,
         exact_note=exact_note,
         color_mode=color_mode,
-        z_range=(zmin, zmax),
+        surface_range=(zmin, zmax),
         z_span=z_span,
         lift=lift,
         trajectory_t=_read_only(t),
@@ -214,8 +241,16 @@ def exact_surface(network: Network, extent: float, cap: int | None = None) -> tu
         mesh=mesh,
         creases=_read_only(crease_segments(part)),
         vertex_regions=_read_only(np.repeat(np.arange(part.regions_exact, dtype=np.int32), part.counts)),
+        z_range=_height_range(mesh.vertices[:, 2]),
     )
     return surface, ""
+
+
+def _height_range(z: np.ndarray) -> tuple[float, float]:
+    """min and max of the exact surface's vertex heights, an extreme within rounding of 0 set to 0."""
+    lo, hi = float(z.min()), float(z.max())
+    noise = _HEIGHT_NOISE * (hi - lo)
+    return (0.0 if abs(lo) <= noise else lo), (0.0 if abs(hi) <= noise else hi)
 
 
 def _lifted(xy: np.ndarray, f: np.ndarray, lift: float) -> np.ndarray:

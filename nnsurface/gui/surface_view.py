@@ -61,8 +61,8 @@ class GridSurface(ShadedMesh):
     """The sampled surface z[i, j] = f(x[i], y[j]) as joined triangle strips.
 
     x,y, strip and line indices are built when the grid's axes change; after that a new result
-    uploads heights, normals and (coloured by region) colours. Normals and region colours are
-    taken from the result only when the item is drawn, so a hidden grid costs nothing.
+    uploads heights, normals and (coloured by region) colours. All of them are taken from the
+    result only when the item is drawn, so a hidden grid costs nothing, not even its evaluation.
     """
 
     def __init__(self):
@@ -74,16 +74,18 @@ class GridSurface(ShadedMesh):
 
     def show(self, result: Result, by_region: bool) -> None:
         self._result, self._by_region = result, by_region
-        self.set_height_range(*result.z_range)
         self.update()
 
     def heights(self) -> np.ndarray | None:
-        """The grid heights this item draws, z[i, j] = f(x[i], y[j])."""
+        """The grid heights this item draws (or would, when shown), z[i, j] = f(x[i], y[j])."""
         return None if self._result is None else self._result.grid.z
 
     def prepare(self) -> None:
         r = self._result
-        if r is None or self._shown == (r.grid, self._by_region):
+        if r is None:
+            return
+        self._z_range = r.z_range  # painting now: no need to ask for a frame as set_height_range does
+        if self._shown == (r.grid, self._by_region):
             return
         g = r.grid
         if self._axes is None or not (
@@ -449,7 +451,6 @@ class SurfaceView(QWidget):
     # --- drawing a result ------------------------------------------------------------------------
     def show_result(self, result: Result) -> None:
         self._result = result
-        g = result.grid
         by_region = result.color_mode == "region"
         exact = result.exact if self._source == "exact" else None
         self._drawn_source = "exact" if exact is not None else "grid"
@@ -459,7 +460,7 @@ class SurfaceView(QWidget):
         has_creases = exact is not None and len(exact.creases) > 0
         self.creases.setVisible(has_creases and self._creases_visible)
         if exact is not None:
-            self.regions.show(exact, by_region, result.z_range)
+            self.regions.show(exact, by_region, exact.z_range)
             if has_creases:
                 self.creases.setData(pos=exact.creases.reshape(-1, 3))
         self.trajectory.setData(pos=result.trajectory_points)
@@ -473,32 +474,35 @@ class SurfaceView(QWidget):
         if extent != self._extent:
             self._frame_camera(extent)
         half = BOX_HALF_HEIGHT * extent
-        fit = fit_vertical(*result.z_range, result.z_span, half, self._fit)
+        zmin, zmax = exact.z_range if exact is not None else result.z_range  # of the surface drawn
+        fit = fit_vertical(zmin, zmax, result.z_span, half, self._fit)
         if fit != self._fit or extent != self._extent:
             self._fit, self._extent = fit, extent
             self._apply_fit(fit, extent)
         shadow = result.trajectory_points.copy()
         shadow[:, 2] = -half
         self.shadow.setData(pos=shadow)
-        zmin, zmax = result.z_range
         if not by_region:
             self.color_bar.show_heights(zmin, zmax)
         elif exact is not None:
             self.color_bar.show_regions(exact.palette, exact.partition.regions_exact)
         else:
+            g = result.grid
             self.color_bar.show_regions(colors.pattern_palette(g.patterns), g.n_regions)
-        self.caption_area.set_text(self._caption(result, exact, fit))
+        self.caption_area.set_text(self._caption(result, exact, fit, (zmin, zmax)))
         self.gl.window_view.showing_revision = result.revision
         self.gl.window_view.present_first()
 
     @staticmethod
-    def _caption(result: Result, exact: ExactSurface | None, fit: VerticalFit) -> str:
-        zmin, zmax = result.z_range
-        g = result.grid
+    def _caption(
+        result: Result, exact: ExactSurface | None, fit: VerticalFit, z_range: tuple[float, float]
+    ) -> str:
+        zmin, zmax = z_range
         if exact is not None:
             n = exact.partition.regions_exact
             drawn = f"drawn from the {format_count(n)} exact linear region{'s' * (n != 1)}"
         else:
+            g = result.grid
             drawn = f"on the {len(g.x)} × {len(g.y)} grid"
             if result.exact_note:
                 drawn += f" ({result.exact_note})"

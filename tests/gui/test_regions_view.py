@@ -143,3 +143,39 @@ def test_the_grid_can_be_asked_for_and_the_exact_regions_come_back(window, qtbot
     assert "50 × 50 grid" in view.caption.text()
     view.set_surface_source("exact")
     check_drawn_exactly(window)
+
+
+def test_the_height_range_of_the_exact_surface_is_f_over_the_region_vertices(window, qtbot):
+    with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
+        window.model.set_bias(0, 1, 0.75)  # f no longer homogeneous: extremes inside the window too
+        window.model.set_weight(1, 2, 3, -1.5)
+    result = window.model.result()
+    part = core_partition(window)
+    net = window.model.session().network
+    corners = np.concatenate([part.polygon(k) for k in range(part.regions_exact)])
+    f = net(corners)
+    np.testing.assert_allclose(result.surface_range, (f.min(), f.max()), rtol=1e-6, atol=1e-6)
+    grid = result.grid  # every grid point lies in the window: its heights lie within the range
+    assert result.surface_range[0] <= grid.z.min() + 1e-5 and grid.z.max() <= result.surface_range[1] + 1e-5
+    assert window.surface_view.regions.height_range() == result.surface_range
+    assert f"to {format_number(result.surface_range[1])}" in window.surface_view.caption.text()
+
+
+def test_the_default_networks_range_starts_at_zero_exactly(window):
+    # relu, no biases, last layer all ones: f ≥ 0 and f(0) = 0; rounding of the vertex positions
+    # must not show as a minimum of −6e−16
+    result = window.model.flush()
+    assert result.surface_range[0] == 0.0
+    assert "f from 0 to" in window.surface_view.caption.text()
+
+
+def test_before_its_frame_an_edit_computes_neither_the_grid_nor_the_sensitivity(window, qtbot):
+    seen = []
+    window.model.surfaceChanged.connect(
+        lambda r: seen.append((r.deferred_grid.ready(), r.deferred_sensitivity.ready()))
+    )
+    with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
+        window.model.set_weight(0, 0, 3, 0.4)
+    assert seen == [(False, False)]
+    result = window.model.result()  # the panels asked for both after the frame
+    assert result.deferred_grid.ready() and result.deferred_sensitivity.ready()
