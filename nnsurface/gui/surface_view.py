@@ -289,7 +289,9 @@ class CaptionArea(QWidget):
         return lines * self.label.fontMetrics().lineSpacing() + 2
 
     def _fit(self) -> None:
-        needed = max(self.label.heightForWidth(self.width()), self._height(self.MIN_LINES))
+        needed = self._height(self.MIN_LINES)
+        if self.label.fontMetrics().horizontalAdvance(self.label.text()) > self.width():  # it wraps
+            needed = max(self.label.heightForWidth(self.width()), needed)
         if needed != self.height():
             self.setFixedHeight(needed)
 

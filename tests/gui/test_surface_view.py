@@ -40,3 +40,14 @@ def test_the_view_grabs_what_it_draws_and_follows_an_edit(window, qtbot):
     after = view.grabFramebuffer()
     assert view.painted_revision == window.model.result().revision
     assert after != before
+
+
+def test_the_caption_grows_for_a_long_text_and_is_never_cut_off(window, qtbot):
+    area, caption = window.surface_view.caption_area, window.surface_view.caption
+    short_height = area.height()
+    area.set_text("f from 0 to 1 " * 30)  # wraps over several lines at any window width
+    qtbot.waitUntil(lambda: caption.height() == area.height())
+    assert area.height() > short_height
+    assert caption.height() >= caption.heightForWidth(caption.width())
+    area.set_text("short")
+    assert area.height() == short_height
