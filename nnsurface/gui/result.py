@@ -13,8 +13,9 @@ A result is built in the order the window shows it. What the 3-D frame draws is 
 The rest is `Deferred`, computed the first time a view asks, then kept and shared with later results
 whose inputs are the same: the grid when the exact regions are drawn (the measures panel asks for it
 after the frame), what only a drawn grid needs (normals, per-point region colours), the sensitivity
-(the editor's tints, shown after the frame) and the region palette (colouring by region). So an edit
-seen through the exact regions pays for none of them before its frame.
+(the editor's tints, shown after the frame), the region palette (colouring by region), and the
+measures of a network without knots (tanh: the frame needs only the measures' breakpoints, and such
+a network has none). So an edit pays for none of them before its frame.
 """
 
 from __future__ import annotations
@@ -148,8 +149,14 @@ class Result:
     trajectory_points: np.ndarray  # (k, 3) float32 (x₁, x₂, f + lift)
     breakpoint_f: np.ndarray  # (b,) f at each breakpoint of measures.breakpoints
     breakpoint_points: np.ndarray  # (b, 3) float32 (x₁, x₂, f + lift)
-    measures: Measures
+    deferred_measures: Deferred[Measures]
     deferred_sensitivity: Deferred[Sensitivity]
+
+    @property
+    def measures(self) -> Measures:
+        """The exact measures of the trajectory (computed before the frame when it shows their
+        breakpoints, else when first asked for, by the panels after the frame)."""
+        return self.deferred_measures.get()
 
     @property
     def grid(self) -> GridResult:
@@ -197,12 +204,15 @@ def build_result(session: Session, color_mode: str, revision: int, previous: Res
     z_span = zmax - zmin if zmax - zmin > _FLAT_SPAN_FRACTION * view.extent else view.extent
 
     if same_loop:
-        meas, sens = previous.measures, previous.deferred_sensitivity
+        meas, sens = previous.deferred_measures, previous.deferred_sensitivity
     else:
-        meas, sens = measure(net, traj), Deferred(lambda: sensitivity(net, traj))
+        meas, sens = Deferred(lambda: measure(net, traj)), Deferred(lambda: sensitivity(net, traj))
+    # The breakpoints are drawn: a network with knots needs its measures now; one without has none.
+    has_knots = net.n_hidden > 0 and len(activations.knots(net.activation)) > 0
+    breakpoints = meas.get().breakpoints if has_knots else np.empty(0)
     lift = LIFT_FRACTION * z_span
-    t = np.union1d(np.linspace(0.0, 2 * np.pi, TRAJECTORY_SAMPLES + 1), meas.breakpoints)
-    xy, bp_xy = traj.points(t), traj.points(meas.breakpoints)
+    t = np.union1d(np.linspace(0.0, 2 * np.pi, TRAJECTORY_SAMPLES + 1), breakpoints)
+    xy, bp_xy = traj.points(t), traj.points(breakpoints)
     f, bp_f = net(xy), net(bp_xy)
     return Result(
         revision=revision,
@@ -220,7 +230,7 @@ def build_result(session: Session, color_mode: str, revision: int, previous: Res
         trajectory_points=_lifted(xy, f, lift),
         breakpoint_f=_read_only(bp_f),
         breakpoint_points=_lifted(bp_xy, bp_f, lift),
-        measures=meas,
+        deferred_measures=meas,
         deferred_sensitivity=sens,
     )
 

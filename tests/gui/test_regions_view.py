@@ -8,6 +8,7 @@ import numpy as np
 from PySide6.QtWidgets import QLabel
 
 from nnsurface.core.grid import evaluate_grid
+from nnsurface.core.measures import measure
 from nnsurface.core.network import original_random
 from nnsurface.core.partition import crease_segments, partition, region_mesh
 from nnsurface.gui import colors
@@ -169,13 +170,26 @@ def test_the_default_networks_range_starts_at_zero_exactly(window):
     assert "f from 0 to" in window.surface_view.caption.text()
 
 
-def test_before_its_frame_an_edit_computes_neither_the_grid_nor_the_sensitivity(window, qtbot):
+def test_before_its_frame_an_edit_computes_only_what_the_frame_shows(window, qtbot):
     seen = []
     window.model.surfaceChanged.connect(
-        lambda r: seen.append((r.deferred_grid.ready(), r.deferred_sensitivity.ready()))
+        lambda r: seen.append(
+            (r.deferred_grid.ready(), r.deferred_sensitivity.ready(), r.deferred_measures.ready())
+        )
     )
     with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
         window.model.set_weight(0, 0, 3, 0.4)
-    assert seen == [(False, False)]
-    result = window.model.result()  # the panels asked for both after the frame
+    assert seen == [(False, False, True)]  # relu: the measures give the breakpoints drawn
+    result = window.model.result()  # the panels asked for the rest after the frame
     assert result.deferred_grid.ready() and result.deferred_sensitivity.ready()
+
+    seen.clear()
+    with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
+        window.model.set_activation("tanh")
+    assert seen == [(True, False, False)]  # tanh: the grid is drawn; no knots, no breakpoints
+    result = window.model.result()
+    assert len(result.breakpoint_points) == 0 and result.deferred_measures.ready()
+    session = window.model.session()
+    m = measure(session.network, session.trajectory)
+    assert label(window, "output_length") == format_number(m.output_length)
+    assert label(window, "transitions") == MISSING
