@@ -16,8 +16,10 @@ For each grid resolution 50², 100², 200², 400², with the window at its defau
   the editor's tints and the sensitivity they need), which the app does in the turn after the frame;
   edit_to_frame + details is the whole work of an edit (without the widgets' repaints);
 - ratio = edit_to_frame / repaint;
-- the same for the surface drawn from the grid (`grid_source`) instead of the exact regions, which is
-  what the app draws for relu/hardtanh networks by default and so is the headline figure;
+- the top-level figures are for the surface drawn from the exact regions, what the app draws for
+  relu/hardtanh networks by default (the headline); `grid_source` has the same with the grid drawn
+  instead, and `view_640x480.tanh` for the default network made tanh (the grid drawn, measures by
+  quadrature);
 - edit_to_screen_ms / update_to_screen_ms: the same two through the real event loop, until the
   GL window's frame is swapped (frameSwapped); edit_to_all_ms: until every view has taken the edit
   and the event loop has nothing left to do (the widgets repainted);
@@ -112,6 +114,8 @@ def _one_run(quick: bool) -> dict:
         bench.resize_view(*VIEW_640)
         out["view_640x480"] = {"view": list(bench.view_size()), **bench.sizes(sizes, "exact")}
         out["view_640x480"]["grid_source"] = bench.sizes(sizes, "grid")
+        window.model.set_activation("tanh")
+        out["view_640x480"]["tanh"] = bench.sizes(sizes, "exact")
     finally:
         close_window(window)
     return out
