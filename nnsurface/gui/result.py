@@ -65,13 +65,6 @@ class Deferred(Generic[T]):
         self._compute: Callable[[], T] | None = compute
         self._value: T | None = None
 
-    @classmethod
-    def of(cls, value: T) -> Deferred[T]:
-        """One already computed."""
-        deferred = cls(lambda: value)
-        deferred.get()
-        return deferred
-
     def get(self) -> T:
         if self._compute is not None:
             self._value = self._compute()
