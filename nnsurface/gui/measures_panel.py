@@ -3,8 +3,8 @@
 Value labels are named `m-{key}` with the keys of the report JSON (DESIGN.md), layers as
 `m-layer_lengths-{ℓ}` counted from 1, and each layer's ratio to the input length as `m-layer_ratio-{ℓ}`.
 
-Every edit changes most values, so value labels have a fixed size (wide enough for any number
-format_number writes, widened if ever needed): a label of fixed size changing its text repaints
+Every edit changes most values, so value labels have a fixed size (wide enough for the usual numbers,
+widened for good the first time a longer one comes): a label of fixed size changing its text repaints
 itself and nothing else, where a free one would have the dock and the main window lay out again.
 """
 
@@ -18,7 +18,7 @@ from nnsurface.gui.formatting import MISSING, format_count, format_number, subsc
 from nnsurface.gui.model import SessionModel
 from nnsurface.gui.result import Result
 
-VALUE_TEMPLATE = "× −8.888e+88"  # as wide as the widest value usually shown
+VALUE_TEMPLATE = "× −888.8"  # a value label starts this wide (the dock keeps its width)
 _VALUE_MARGIN = 4  # pixels beside the text
 
 _ROWS_BEFORE_LAYERS = (

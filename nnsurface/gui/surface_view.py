@@ -267,7 +267,7 @@ class CaptionArea(QWidget):
     changes alone; the area grows only when a text needs more lines than it has.
     """
 
-    MIN_LINES = 2
+    MIN_LINES = 1
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
