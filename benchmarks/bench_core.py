@@ -127,6 +127,30 @@ def _partition_default():
     return lambda: partition(net, WINDOW)
 
 
+@benchmark("exact_surface_default", repeats=300)
+def _exact_surface_default():
+    # What the app computes before every frame of an exact surface (gui.result.exact_surface).
+    net = default_network()
+
+    def call():
+        part = partition(net, WINDOW)
+        return region_mesh(part), crease_segments(part)
+
+    return call
+
+
+@benchmark("exact_surface_2_8_8_1_relu", repeats=100)
+def _exact_surface_middle():
+    # ~100 regions: around where small partitions change storage, so neither form may be slow there.
+    net = paper_random((8, 8), sigma_w2=2.0, sigma_b2=0.1, seed=1, activation="relu")
+
+    def call():
+        part = partition(net, WINDOW)
+        return region_mesh(part), crease_segments(part)
+
+    return call
+
+
 @benchmark("partition_2_16_16_16_1_relu", repeats=20)
 def _partition_deep():
     net = _deep_relu()
