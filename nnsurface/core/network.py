@@ -7,6 +7,7 @@ one (`with_weight`, `with_bias`), so a computed result can always say exactly wh
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,17 @@ def _frozen(a: np.ndarray | Sequence, ndim: int, what: str) -> np.ndarray:
         raise ValueError(f"{what}: NaN or infinite value")
     arr.setflags(write=False)
     return arr
+
+
+def _finite(value: float, what: str) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{what}: NaN or infinite value")
+    return value
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a is b or (a.shape == b.shape and bool((a == b).all()))
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,15 +126,31 @@ class Network:
 
     # --- edits (each returns a new network) ------------------------------------------------------
     def with_weight(self, layer: int, row: int, col: int, value: float) -> Network:
-        """A copy with weights[layer][row, col] = value (layer counted from 0)."""
-        ws = [w.copy() for w in self.weights]
-        ws[layer][row, col] = value
-        return Network(ws, self.biases, self.activation)
+        """A copy with weights[layer][row, col] = value (layer counted from 0).
+
+        Runs on every arrow-key step: only the edited matrix is copied and only the new value is
+        checked, the other (read-only, already valid) arrays are shared with this network.
+        """
+        w = self.weights[layer].copy()
+        w[row, col] = _finite(value, f"layers[{layer}].weights[{row}][{col}]")
+        w.setflags(write=False)
+        ws = self.weights[:layer] + (w,) + self.weights[layer + 1 :]
+        return self._sharing(ws, self.biases)
 
     def with_bias(self, layer: int, col: int, value: float) -> Network:
-        bs = [b.copy() for b in self.biases]
-        bs[layer][col] = value
-        return Network(self.weights, bs, self.activation)
+        """A copy with biases[layer][col] = value; shares the other arrays, as with_weight does."""
+        b = self.biases[layer].copy()
+        b[col] = _finite(value, f"layers[{layer}].bias[{col}]")
+        b.setflags(write=False)
+        return self._sharing(self.weights, self.biases[:layer] + (b,) + self.biases[layer + 1 :])
+
+    def _sharing(self, weights: tuple[np.ndarray, ...], biases: tuple[np.ndarray, ...]) -> Network:
+        """A network of these read-only, validated arrays of this network's shapes (not checked again)."""
+        net = object.__new__(Network)
+        object.__setattr__(net, "weights", weights)
+        object.__setattr__(net, "biases", biases)
+        object.__setattr__(net, "activation", self.activation)
+        return net
 
     def with_activation(self, activation: str) -> Network:
         return Network(self.weights, self.biases, activation)
@@ -176,12 +204,12 @@ class Network:
         return Network(ws, bs, self.activation)
 
     def equals(self, other: Network) -> bool:
-        """Exact equality of activation and every number."""
+        """Exact equality of activation and every number (arrays shared after an edit compare at once)."""
         return (
             self.activation == other.activation
             and len(self.weights) == len(other.weights)
-            and all(np.array_equal(a, b) for a, b in zip(self.weights, other.weights, strict=True))
-            and all(np.array_equal(a, b) for a, b in zip(self.biases, other.biases, strict=True))
+            and all(_same(a, b) for a, b in zip(self.weights, other.weights, strict=True))
+            and all(_same(a, b) for a, b in zip(self.biases, other.biases, strict=True))
         )
 
 
