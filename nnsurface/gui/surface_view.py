@@ -429,6 +429,7 @@ class SurfaceView(QWidget):
         self._creases_visible = True
         self._result: Result | None = None
         self._drawn_source: str | None = None
+        self._caption_args: tuple | None = None  # what the caption of the result drawn last says
 
         self.color_bar = ColorBar()
         self.caption_area = CaptionArea()
@@ -447,8 +448,9 @@ class SurfaceView(QWidget):
         column.addLayout(row, 1)
         column.addWidget(self.caption_area)
         model.surfaceChanged.connect(self.show_result)
+        model.resultChanged.connect(self.show_caption)
         if model.result() is not None:
-            self.show_result(model.result())
+            self._redraw(model.result())
 
     # --- drawing a result ------------------------------------------------------------------------
     def show_result(self, result: Result) -> None:
@@ -491,9 +493,18 @@ class SurfaceView(QWidget):
         else:
             g = result.grid
             self.color_bar.show_regions(colors.pattern_palette(g.patterns), g.n_regions)
-        self.caption_area.set_text(self._caption(result, exact, fit, (zmin, zmax)))
+        self._caption_args = (result, exact, fit, (zmin, zmax))
         self.gl.window_view.showing_revision = result.revision
         self.gl.window_view.present_first()
+
+    def show_caption(self, _announced: Result | None = None) -> None:
+        """Write the caption of the result drawn last (the one announced, or a newer one).
+
+        It is a widget, repainted after the frame anyway, and fitting its text to its width takes a
+        third of a millisecond, so it is written with the panels (resultChanged), not before the frame.
+        """
+        if self._caption_args is not None:
+            self.caption_area.set_text(self._caption(*self._caption_args))
 
     @staticmethod
     def _caption(
@@ -591,7 +602,7 @@ class SurfaceView(QWidget):
         if source != self._source:
             self._source = source
             if self._result is not None:
-                self.show_result(self._result)
+                self._redraw(self._result)
 
     def surface_source(self) -> str:
         return self._source
@@ -604,7 +615,12 @@ class SurfaceView(QWidget):
         """Show the creases between exact regions as lines (they are, by default)."""
         self._creases_visible = visible
         if self._result is not None:
-            self.show_result(self._result)
+            self._redraw(self._result)
+
+    def _redraw(self, result: Result) -> None:
+        """Draw a result outside the model's announcements: the frame and its caption at once."""
+        self.show_result(result)
+        self.show_caption()
 
     def set_mesh_lines(self, visible: bool) -> None:
         """Draw the grid's rows and columns over the grid surface."""

@@ -113,6 +113,10 @@ def test_after_a_burst_every_view_shows_the_final_state(window, qtbot):
     assert values["regions_grid"].text() == format_count(
         evaluate_grid(net, view.extent, view.resolution).n_regions
     )
+    zmin, zmax = result.surface_range  # the caption, written with the panels, is the final one too
+    caption = window.surface_view.caption.text()
+    assert f"f from {format_number(zmin)} to {format_number(zmax)}" in caption
+    assert f"{result.exact.partition.regions_exact} exact linear regions" in caption
     for label in values.values():  # fixed-size labels: no value is cut off
         assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())
 
