@@ -41,6 +41,7 @@ from nnsurface.core.partition import (
 )
 from nnsurface.core.sensitivity import Sensitivity, sensitivity
 from nnsurface.core.session import Session
+from nnsurface.core.trajectory import Trajectory
 from nnsurface.gui import colors
 
 TRAJECTORY_SAMPLES = 1024  # dense samples of f along the loop, for the line and the f(t) plot
@@ -204,9 +205,8 @@ def build_result(session: Session, color_mode: str, revision: int, previous: Res
     has_knots = net.n_hidden > 0 and len(activations.knots(net.activation)) > 0
     breakpoints = meas.get().breakpoints if has_knots else np.empty(0)
     lift = LIFT_FRACTION * z_span
-    t = np.union1d(np.linspace(0.0, 2 * np.pi, TRAJECTORY_SAMPLES + 1), breakpoints)
-    xy, bp_xy = traj.points(t), traj.points(breakpoints)
-    f, bp_f = net(xy), net(bp_xy)
+    t, xy, f, at_breakpoints = _loop_samples(net, traj, breakpoints)
+    bp_xy, bp_f = xy[at_breakpoints], f[at_breakpoints]
     return Result(
         revision=revision,
         session=session,
@@ -247,6 +247,22 @@ def exact_surface(network: Network, extent: float, cap: int | None = None) -> tu
         z_range=_height_range(mesh.vertices[:, 2]),
     )
     return surface, ""
+
+
+_DENSE_T = np.linspace(0.0, 2 * np.pi, TRAJECTORY_SAMPLES + 1)
+_DENSE_COS_SIN = np.column_stack([np.cos(_DENSE_T), np.sin(_DENSE_T)])
+
+
+def _loop_samples(net: Network, traj: Trajectory, breakpoints: np.ndarray):
+    """t (the dense samples with every breakpoint merged in), x(t), f(x(t)), and where the breakpoints
+    are among them. The dense samples' cosines and sines are the same for every edit: kept."""
+    at = _DENSE_T.searchsorted(breakpoints)
+    new = _DENSE_T[np.minimum(at, TRAJECTORY_SAMPLES)] != breakpoints  # not already a dense sample
+    bps = breakpoints[new]
+    t = np.insert(_DENSE_T, at[new], bps)
+    cos_sin = np.insert(_DENSE_COS_SIN, at[new], np.column_stack([np.cos(bps), np.sin(bps)]), axis=0)
+    xy = traj.center + cos_sin[:, :1] * traj.u + cos_sin[:, 1:] * traj.v
+    return t, xy, net(xy), t.searchsorted(breakpoints)
 
 
 def _height_range(z: np.ndarray) -> tuple[float, float]:
