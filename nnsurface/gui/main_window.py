@@ -211,9 +211,7 @@ class MainWindow(QMainWindow):
         self.creases_action = QAction("C&reases", self, checkable=True, checked=True)
         self.creases_action.setToolTip("Lines where the exact linear regions meet")
         if self.gl_problem is None:
-            self.exact_regions_action.toggled.connect(
-                lambda on: self.surface_view.set_surface_source("exact" if on else "grid")
-            )
+            self.exact_regions_action.toggled.connect(self._draw_exact_regions)
             self.creases_action.toggled.connect(self.surface_view.set_creases)
         else:  # the heatmap is the sampled grid
             self.exact_regions_action.setEnabled(False)
@@ -285,6 +283,19 @@ class MainWindow(QMainWindow):
 
     def _show_result(self, result: Result) -> None:
         self.color_actions[result.color_mode].setChecked(True)
+        self._enable_line_actions()
+
+    def _draw_exact_regions(self, on: bool) -> None:
+        self.surface_view.set_surface_source("exact" if on else "grid")
+        self._enable_line_actions()
+
+    def _enable_line_actions(self) -> None:
+        """Creases exist only on the exact regions, grid lines only on the grid: the toggle of what
+        is not drawn is greyed out rather than doing nothing."""
+        if self.gl_problem is None:
+            drawn = self.surface_view.drawn_source()
+            self.creases_action.setEnabled(drawn == "exact")
+            self.mesh_lines_action.setEnabled(drawn == "grid")
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
         if _dropped_file(event) is not None:

@@ -146,6 +146,19 @@ def test_the_grid_can_be_asked_for_and_the_exact_regions_come_back(window, qtbot
     check_drawn_exactly(window)
 
 
+def test_only_the_line_toggles_of_what_is_drawn_are_enabled(window, qtbot):
+    creases, grid_lines = window.creases_action, window.mesh_lines_action
+    assert creases.isEnabled() and not grid_lines.isEnabled()  # relu: the exact regions
+    window.exact_regions_action.setChecked(False)
+    assert window.surface_view.drawn_source() == "grid"
+    assert grid_lines.isEnabled() and not creases.isEnabled()
+    window.exact_regions_action.setChecked(True)
+    assert creases.isEnabled() and not grid_lines.isEnabled()
+    with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
+        window.model.set_activation("tanh")  # no regions: the grid, whatever the toggle says
+    assert grid_lines.isEnabled() and not creases.isEnabled()
+
+
 def test_the_height_range_of_the_exact_surface_is_f_over_the_region_vertices(window, qtbot):
     with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
         window.model.set_bias(0, 1, 0.75)  # f no longer homogeneous: extremes inside the window too
