@@ -11,30 +11,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from nnsurface.core.expressivity import RemainingDepth, SweepResult, hardtanh_bound
+from nnsurface.gui.plot_style import TEXT, styled_plot
 
-TEXT = (40, 40, 40)
 PALETTE = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 127, 14), (23, 190, 207)]
 RELU_COLOR = (90, 90, 90)
 
 
 def color(i: int) -> tuple[int, int, int]:
     return PALETTE[i % len(PALETTE)]
-
-
-def styled_plot(title: str, bottom: str, left: str) -> pg.PlotWidget:
-    plot = pg.PlotWidget(background="w")
-    item = plot.getPlotItem()
-    item.setTitle(title, color=TEXT, size="10pt")
-    for name, text in (("bottom", bottom), ("left", left)):
-        axis = item.getAxis(name)
-        axis.setPen(pg.mkPen(TEXT))
-        axis.setTextPen(pg.mkPen(TEXT))
-        axis.setLabel(text, color="#282828")
-    item.showGrid(x=True, y=True, alpha=0.15)
-    item.setMenuEnabled(False)
-    item.getAxis("left").enableAutoSIPrefix(False)  # relative changes read as they are, not ×0.001
-    plot.setMinimumSize(260, 200)
-    return plot
 
 
 def captioned(plot: QWidget, caption: str) -> tuple[QWidget, QLabel]:
@@ -119,7 +103,9 @@ def draw_ratios(plot: pg.PlotWidget, result: SweepResult) -> None:
         rgb = color(i)
         plot.addItem(pg.ErrorBarItem(x=x, y=mean, height=2 * std, beam=0.15, pen=pg.mkPen(*rgb, 160)))
         pen = pg.mkPen(rgb, width=2)
-        plot.plot(x, mean, pen=pen, symbol="s", symbolSize=6, symbolBrush=pg.mkBrush(*rgb), name=f"σ_w² = {sigma:g}")  # noqa: E501
+        plot.plot(
+            x, mean, pen=pen, symbol="s", symbolSize=6, symbolBrush=pg.mkBrush(*rgb), name=f"σ_w² = {sigma:g}"
+        )  # noqa: E501
         if s.activation == "hardtanh":
             bound = hardtanh_bound(sigma, s.sigma_b2, s.width)
             dashed = pg.mkPen(rgb, width=1.5, style=Qt.PenStyle.DashLine)
@@ -182,7 +168,9 @@ class SweepPlots(QWidget):
             "Rolnick (ICLR 2022): at this scale the expected length does not grow with depth — a flat line.",
         )
         self.captions: list[QLabel] = []
-        for col, (plot, text) in enumerate(zip((self.lengths, self.ratios, self.relu), captions, strict=True)):  # noqa: E501
+        for col, (plot, text) in enumerate(
+            zip((self.lengths, self.ratios, self.relu), captions, strict=True)
+        ):  # noqa: E501
             box, label = captioned(plot, text)
             self.captions.append(label)
             grid.addWidget(box, 0, col)

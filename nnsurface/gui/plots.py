@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from nnsurface.gui.formatting import format_tick, subscript
 from nnsurface.gui.markers import breakpoint_size
 from nnsurface.gui.model import SessionModel
+from nnsurface.gui.plot_style import styled_plot
 from nnsurface.gui.result import Result
 from nnsurface.gui.ticks import log_ticks
 
-TEXT = (40, 40, 40)
 CURVE = (220, 45, 30)
 LENGTH_LINE = (40, 90, 170)
 PI_TICKS = [(0.0, "0"), (np.pi / 2, "π/2"), (np.pi, "π"), (3 * np.pi / 2, "3π/2"), (2 * np.pi, "2π")]
@@ -42,30 +42,12 @@ def stable_range(lo: float, hi: float, current: tuple[float, float] | None) -> t
     return lo - pad, hi + pad
 
 
-def _styled_plot(title: str, bottom: str, left: str) -> pg.PlotWidget:
-    plot = pg.PlotWidget(background="w")
-    item = plot.getPlotItem()
-    item.setTitle(title, color=TEXT, size="10pt")
-    for name, text in (("bottom", bottom), ("left", left)):
-        axis = item.getAxis(name)
-        axis.setPen(pg.mkPen(TEXT))
-        axis.setTextPen(pg.mkPen(TEXT))
-        axis.setLabel(text, color="#282828")
-        # Redrawn from a pixmap when only the curves change (the axes draw the grid lines too).
-        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-    item.showGrid(x=True, y=True, alpha=0.15)
-    item.setMenuEnabled(False)
-    item.getViewBox().disableAutoRange()
-    plot.setMinimumSize(220, 150)
-    return plot
-
-
 class PlotsPanel(QWidget):
     """Both plots side by side; they draw results only."""
 
     def __init__(self, model: SessionModel, parent: QWidget | None = None):
         super().__init__(parent)
-        self.f_plot = _styled_plot("f along the trajectory", "t", "f(x(t))")
+        self.f_plot = styled_plot("f along the trajectory", "t", "f(x(t))", live=True, minimum=(220, 150))
         self.f_plot.getPlotItem().getAxis("bottom").setTicks([PI_TICKS])
         self.f_curve = self.f_plot.plot(pen=pg.mkPen(CURVE, width=2))
         self.f_breakpoints = pg.ScatterPlotItem(
@@ -74,7 +56,9 @@ class PlotsPanel(QWidget):
         self.f_plot.addItem(self.f_breakpoints)
         self.f_plot.setXRange(0, 2 * np.pi, padding=0.04)
 
-        self.length_plot = _styled_plot("length by layer", "layer", "trajectory length")
+        self.length_plot = styled_plot(
+            "length by layer", "layer", "trajectory length", live=True, minimum=(220, 150)
+        )
         self.length_plot.getPlotItem().setLogMode(y=True)
         self.length_curve = self.length_plot.plot(
             pen=pg.mkPen(LENGTH_LINE, width=2),
