@@ -4,8 +4,12 @@ Such a network is piecewise linear: the window splits into convex polygons, on e
 unit stays on one piece of its activation and f is a plane a·x + b. The partition is built layer by
 layer. Entering layer ℓ, each polygon carries the affine map x ↦ h_{ℓ−1} that holds on it, so each
 unit's pre-activation is affine there too and its knots are straight lines across the polygon; the
-polygon is cut by each of them in turn. All polygons are cut by one unit's line at once, in a few array
-operations over polygons stored as padded vertex arrays, which is what makes this fast in numpy.
+polygon is cut by each of them in turn. Many polygons are cut by one unit's line at once, in a few
+array operations over polygons stored as padded vertex arrays, which is what makes this fast in numpy;
+a few (the default network has 14) are cut by plain Python loops over lists, since each array
+operation costs about a microsecond however small its arrays. Both forms do the same float64
+arithmetic in the same order, so the result does not depend on where one hands over to the other;
+region_mesh and crease_segments likewise loop for a few regions.
 
 Tolerance: a vertex within TOLERANCE · (window size) of a cutting line counts as on it, and a polygon is
 cut only if it has vertices strictly beyond that distance on both sides. So a line through a vertex,
@@ -17,6 +21,7 @@ it; a constant exactly at a knot is on the piece below, as in activations.piece_
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +31,10 @@ from nnsurface.core.network import Network
 
 TOLERANCE = 1e-9
 REGION_CAP = 20000
+# Up to this many polygons the partition is cut as Python lists (_ListRegions), beyond it as arrays
+# (_Regions), and region_mesh/crease_segments loop likewise: measured on this 2-core machine, 20 to 80
+# are about equally fast for nets of 30 to 200 regions, 10 or 160 markedly slower.
+LIST_REGIONS = 40
 
 
 class PartitionTooLarge(RuntimeError):
@@ -84,14 +93,14 @@ def partition(
     network without 2 inputs or with a smooth activation (tanh, linear with hidden layers).
     """
     x0, x1, y0, y1 = (float(v) for v in window)
-    if not (x0 < x1 and y0 < y1) or not np.all(np.isfinite([x0, x1, y0, y1])):
+    if not (x0 < x1 and y0 < y1) or not all(map(math.isfinite, (x0, x1, y0, y1))):
         raise ValueError(f"window: expected x0 < x1 and y0 < y1 (finite), got {window}")
     if network.input_dim != 2:
         raise ValueError(f"network: exact regions need 2 inputs, got {network.input_dim}")
     if network.n_hidden and not activations.is_piecewise_linear(network.activation):
         raise ValueError(f"network: {network.activation} is not piecewise linear; use the grid")
     eps = TOLERANCE * max(x1 - x0, y1 - y0)
-    regions = _Regions(x0, x1, y0, y1, sum(network.widths))
+    regions: _ListRegions | _Regions = _ListRegions(x0, x1, y0, y1, sum(network.widths)).stored()
     knots = activations.knots(network.activation) if network.n_hidden else ()
     slopes, offsets = activations.piece_affine(network.activation) if network.n_hidden else (None, None)
     # The current layer's input on each region as an affine map of (x, y, 1): affine[k, j, region].
@@ -106,25 +115,128 @@ def partition(
                 regions.cut(unit, column + unit, knot, eps)
                 if regions.size > cap:
                     raise PartitionTooLarge(cap)
-        pieces = regions.pieces[column : column + w.shape[1], : regions.size]
-        affine = regions.pre[:, :, : regions.size] * slopes[pieces]
+                regions = regions.stored()
+        pieces = regions.pieces_of(column, column + w.shape[1])
+        affine = regions.pre_activations() * slopes[pieces]
         affine[2] += offsets[pieces]
         column += w.shape[1]
-    p = regions.size
-    plane = np.broadcast_to(np.matmul(network.weights[-1].T, affine)[:, 0], (3, p)).T
-    plane = plane + [0.0, 0.0, network.biases[-1][0]]
-    vertices, counts = regions.polygons()
-    order = np.lexsort((regions.cy[:p], regions.cx[:p]))  # raster order of the polygons' box centres
-    vertices, counts, plane = vertices[order], counts[order], plane[order]
-    return Partition(
-        window=(x0, x1, y0, y1),
-        vertices=vertices,
-        counts=counts,
-        patterns=np.ascontiguousarray(regions.pieces[:, :p].T[order]),
-        gradients=np.ascontiguousarray(plane[:, :2]),
-        offsets=np.ascontiguousarray(plane[:, 2]),
-        crease_length=0.5 * float(_edge_lengths(vertices, counts, (x0, x1, y0, y1), eps).sum()),
-    )
+    plane = np.matmul(network.weights[-1].T, affine)[:, 0].T + [0.0, 0.0, network.biases[-1][0]]
+    return regions.finished((x0, x1, y0, y1), eps, plane)
+
+
+class _ListRegions:
+    """The polygons being cut while they are few, as Python lists: one plain loop per cut.
+
+    At this size numpy's per-call cost (about a microsecond per operation, whatever the array size)
+    is the whole cost of a cut in _Regions, which takes ~25 of them. The loop does the same
+    arithmetic in the same order on the same float64 numbers, and keeps polygons in the same order
+    (a cut polygon keeps its place for the part above, the part below is appended), so the
+    partition does not depend on which form did which cut. `stored()` hands over to _Regions
+    once there are more than LIST_REGIONS polygons. Every polygon's vertices are looked at: the
+    bounding discs with which _Regions skips polygons far from a line would cost more than they
+    save here (a cut line crosses a large share of a few polygons).
+
+    pre: (3, width, P₀) the layer's pre-activations on the P₀ polygons the layer began with; a
+    polygon cut from one of them has the same, found through its `origin`.
+    lines: the same as Python lists, and the gradients' norms computed by numpy as _Regions does:
+    lines[i][j][origin] for i = ∂/∂x, ∂/∂y, value at (0, 0), |gradient| of unit j.
+    Moving between numpy and Python costs per element and more per nested list, so what crosses
+    is flat or 2-D.
+    """
+
+    def __init__(self, x0: float, x1: float, y0: float, y1: float, n_units: int):
+        self.polys = [_Polygon([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], [0] * n_units)]
+        self.pre = np.zeros((3, 0, 1))
+        self.lines: list[list[list[float]]] = [[], [], [], []]
+
+    @property
+    def size(self) -> int:
+        return len(self.polys)
+
+    def stored(self) -> _ListRegions | _Regions:
+        """Self while small, else the same polygons as arrays."""
+        if len(self.polys) <= LIST_REGIONS:
+            return self
+        return _Regions(self.polys, self.pre_activations())
+
+    def begin_layer(self, pre: np.ndarray) -> None:
+        """Set the layer's pre-activations on each polygon, (3, width, P)."""
+        self.pre = pre
+        self.lines = [*pre.tolist(), np.hypot(pre[0], pre[1]).tolist()]
+        for k, poly in enumerate(self.polys):
+            poly.origin = k
+
+    def cut(self, unit: int, column: int, knot: float, eps: float) -> None:
+        """_Regions.cut, polygon by polygon."""
+        gxs, gys, levels, norms = (line[unit] for line in self.lines)
+        below = []
+        for poly in self.polys:
+            o = poly.origin
+            gx, gy, level, norm = gxs[o], gys[o], levels[o] - knot, norms[o]
+            s = [x * gx + y * gy + level for x, y in zip(poly.xs, poly.ys, strict=True)]
+            tol = eps * norm
+            if max(s) <= tol:
+                continue
+            poly.pieces[column] += 1
+            if min(s) >= -tol:
+                continue
+            ax, ay, bx, by = _clip(poly.xs, poly.ys, s, tol, len(s) - 1)
+            pieces = poly.pieces.copy()
+            pieces[column] -= 1
+            below.append(_Polygon(bx + bx[:1], by + by[:1], pieces, poly.origin))
+            poly.xs, poly.ys = ax + ax[:1], ay + ay[:1]
+        self.polys += below
+
+    def pieces_of(self, start: int, stop: int) -> np.ndarray:
+        """(stop − start, P) int8: the pieces of those units on every polygon."""
+        flat = [piece for poly in self.polys for piece in poly.pieces[start:stop]]
+        return np.array(flat, dtype=np.int8).reshape(self.size, stop - start).T
+
+    def pre_activations(self) -> np.ndarray:
+        """(3, width, P), C-contiguous as _Regions' are, so numpy's matmul rounds them alike."""
+        return self.pre.take([poly.origin for poly in self.polys], axis=2)
+
+    def finished(self, window, eps: float, plane: np.ndarray) -> Partition:
+        """_Regions.finished, with the raster order and the crease length found by plain loops."""
+        centres = [poly.centre() for poly in self.polys]
+        order = sorted(range(self.size), key=centres.__getitem__)  # stable, like np.lexsort
+        polys = [self.polys[k] for k in order]
+        width = max(len(poly.xs) for poly in polys)
+        coordinates, pieces, dx, dy = [], [], [], []  # dx, dy: interior edges, as _edge_lengths has them
+        for poly in polys:
+            xs, ys = poly.xs, poly.ys
+            coordinates += xs + xs[:1] * (width - len(xs))
+            coordinates += ys + ys[:1] * (width - len(ys))
+            pieces += poly.pieces
+            border = _border_sides(xs, ys, window, eps)
+            for k in range(len(xs) - 1):
+                if not border[k] & border[k + 1]:
+                    dx.append(xs[k + 1] - xs[k])
+                    dy.append(ys[k + 1] - ys[k])
+        plane = plane[order]
+        return Partition(
+            window=window,
+            vertices=np.array(coordinates).reshape(len(polys), 2, width).transpose(0, 2, 1).copy(),
+            counts=np.array([len(poly.xs) - 1 for poly in polys], dtype=np.int64),
+            patterns=np.array(pieces, dtype=np.int8).reshape(len(polys), -1),
+            gradients=np.ascontiguousarray(plane[:, :2]),
+            offsets=np.ascontiguousarray(plane[:, 2]),
+            crease_length=0.5 * float(np.hypot(dx, dy).sum()),
+        )
+
+
+class _Polygon:
+    """One polygon of _ListRegions: xs, ys closed (the first vertex repeated at the end), the
+    pieces of every hidden unit decided so far, and the polygon of the layer's start it was cut from."""
+
+    __slots__ = ("xs", "ys", "pieces", "origin")
+
+    def __init__(self, xs: list[float], ys: list[float], pieces: list[int], origin: int = 0):
+        self.xs, self.ys, self.pieces, self.origin = xs, ys, pieces, origin
+
+    def centre(self) -> tuple[float, float]:
+        """The centre of the bounding box, as _Regions._write computes it."""
+        return 0.5 * (min(self.xs) + max(self.xs)), 0.5 * (min(self.ys) + max(self.ys))
 
 
 class _Regions:
@@ -144,33 +256,61 @@ class _Regions:
 
     _INITIAL_COLUMNS = 64
 
-    def __init__(self, x0: float, x1: float, y0: float, y1: float, n_units: int):
-        cols = self._INITIAL_COLUMNS
-        self.xs = np.zeros((5, cols))
-        self.ys = np.zeros((5, cols))
-        self.xs[:, 0] = [x0, x1, x1, x0, x0]
-        self.ys[:, 0] = [y0, y0, y1, y1, y0]
+    def __init__(self, polys: list[_Polygon], pre: np.ndarray):
+        """Take over the polygons of a _ListRegions, with their pre-activations (3, width, P)."""
+        p = len(polys)
+        cols = max(self._INITIAL_COLUMNS, 2 * p)
+        slots = max(len(poly.xs) for poly in polys)
+        self.xs = np.zeros((slots, cols))
+        self.ys = np.zeros((slots, cols))
+        self.xs[:, :p] = np.array([poly.xs + poly.xs[:1] * (slots - len(poly.xs)) for poly in polys]).T
+        self.ys[:, :p] = np.array([poly.ys + poly.ys[:1] * (slots - len(poly.ys)) for poly in polys]).T
         self.counts = np.zeros(cols, dtype=np.int64)
-        self.counts[0] = 4
-        self.cx = np.zeros(cols)
-        self.cy = np.zeros(cols)
-        self.radius = np.zeros(cols)
-        self.cx[0], self.cy[0] = (x0 + x1) / 2, (y0 + y1) / 2
-        self.radius[0] = np.hypot(x1 - x0, y1 - y0) / 2
-        self.pieces = np.zeros((n_units, cols), dtype=np.int8)
-        self.pre = np.zeros((3, 0, cols))
-        self.size = 1
+        self.counts[:p] = [len(poly.xs) - 1 for poly in polys]
+        self.cx, self.cy, self.radius = np.zeros((3, cols))
+        low_x, high_x = self.xs[:, :p].min(axis=0), self.xs[:, :p].max(axis=0)
+        low_y, high_y = self.ys[:, :p].min(axis=0), self.ys[:, :p].max(axis=0)
+        self.cx[:p] = 0.5 * (low_x + high_x)
+        self.cy[:p] = 0.5 * (low_y + high_y)
+        self.radius[:p] = 0.5 * np.hypot(high_x - low_x, high_y - low_y)
+        self.pieces = np.zeros((len(polys[0].pieces), cols), dtype=np.int8)
+        self.pieces[:, :p] = np.array([poly.pieces for poly in polys]).T
+        self.pre = np.zeros(pre.shape[:2] + (cols,))
+        self.pre[:, :, :p] = pre
+        self.size = p
+
+    def stored(self) -> _Regions:
+        return self
 
     def begin_layer(self, pre: np.ndarray) -> None:
         """Set the layer's pre-activations on each polygon, (3, width, P)."""
         self.pre = np.zeros(pre.shape[:2] + (len(self.counts),))
         self.pre[:, :, : self.size] = pre
 
-    def polygons(self) -> tuple[np.ndarray, np.ndarray]:
-        """Vertices (P, max count + 1, 2), padded with each first vertex, and counts (P,)."""
+    def pieces_of(self, start: int, stop: int) -> np.ndarray:
+        """(stop − start, P) int8: the pieces of those units on every polygon."""
+        return self.pieces[start:stop, : self.size]
+
+    def pre_activations(self) -> np.ndarray:
+        """(3, width, P) the layer's pre-activations on every polygon."""
+        return self.pre[:, :, : self.size]
+
+    def finished(self, window, eps: float, plane: np.ndarray) -> Partition:
+        """The Partition of these polygons, plane (P, 3) the (∂f/∂x, ∂f/∂y, f(0, 0)) on each."""
         p = self.size
         width = int(self.counts[:p].max()) + 1
-        return np.stack([self.xs[:width, :p].T, self.ys[:width, :p].T], axis=-1), self.counts[:p].copy()
+        vertices = np.stack([self.xs[:width, :p].T, self.ys[:width, :p].T], axis=-1)
+        order = np.lexsort((self.cy[:p], self.cx[:p]))  # raster order of the polygons' box centres
+        vertices, counts, plane = vertices[order], self.counts[:p][order], plane[order]
+        return Partition(
+            window=window,
+            vertices=vertices,
+            counts=counts,
+            patterns=np.ascontiguousarray(self.pieces[:, :p].T[order]),
+            gradients=np.ascontiguousarray(plane[:, :2]),
+            offsets=np.ascontiguousarray(plane[:, 2]),
+            crease_length=0.5 * float(_edge_lengths(vertices, counts, window, eps).sum()),
+        )
 
     def cut(self, unit: int, column: int, knot: float, eps: float) -> None:
         """Split every polygon crossed by the line {pre-activation of `unit` = knot}.
@@ -279,28 +419,36 @@ _FEW = 6
 
 def _split_few(xs: np.ndarray, ys: np.ndarray, s: np.ndarray, tol: np.ndarray, counts: np.ndarray):
     """_split for a handful of polygons, one vertex at a time; the same arithmetic, the same result."""
-    above, below = [], []
     columns = zip(xs.T.tolist(), ys.T.tolist(), s.T.tolist(), tol.tolist(), counts.tolist(), strict=True)
-    for vx, vy, sv, t, n in columns:
-        signs = [1 if x > t else -1 if x < -t else 0 for x in sv[: n + 1]]
-        a, b = [], []
-        for k in range(n):
-            if signs[k] >= 0:
-                a.append((vx[k], vy[k]))
-            if signs[k] <= 0:
-                b.append((vx[k], vy[k]))
-            if signs[k] * signs[k + 1] < 0:
-                r = sv[k] / (sv[k] - sv[k + 1])
-                point = (vx[k] + r * (vx[k + 1] - vx[k]), vy[k] + r * (vy[k + 1] - vy[k]))
-                a.append(point)
-                b.append(point)
-        above.append(a)
-        below.append(b)
-    parts = above + below
-    counts = [len(part) for part in parts]
+    clipped = [_clip(*column) for column in columns]
+    parts = [c[:2] for c in clipped] + [c[2:] for c in clipped]  # above, then below
+    counts = [len(px) for px, _ in parts]
     width = max(counts) + 1
-    padded = np.array([part + part[:1] * (width - len(part)) for part in parts])  # (2q, slots, 2)
-    return padded[..., 0].T.copy(), padded[..., 1].T.copy(), np.array(counts)
+    padded_x = np.array([px + px[:1] * (width - len(px)) for px, _ in parts])
+    padded_y = np.array([py + py[:1] * (width - len(py)) for _, py in parts])
+    return padded_x.T.copy(), padded_y.T.copy(), np.array(counts)
+
+
+def _clip(xs: list[float], ys: list[float], s: list[float], tol: float, n: int):
+    """One polygon of n vertices (xs, ys padded past n) clipped as _split does: (above x, above y,
+    below x, below y), each part's vertices without padding."""
+    signs = [1 if v > tol else -1 if v < -tol else 0 for v in s[: n + 1]]
+    ax, ay, bx, by = [], [], [], []
+    for k in range(n):
+        if signs[k] >= 0:
+            ax.append(xs[k])
+            ay.append(ys[k])
+        if signs[k] <= 0:
+            bx.append(xs[k])
+            by.append(ys[k])
+        if signs[k] * signs[k + 1] < 0:
+            r = s[k] / (s[k] - s[k + 1])
+            x, y = xs[k] + r * (xs[k + 1] - xs[k]), ys[k] + r * (ys[k + 1] - ys[k])
+            ax.append(x)
+            ay.append(y)
+            bx.append(x)
+            by.append(y)
+    return ax, ay, bx, by
 
 
 def _compact(cand_x: np.ndarray, cand_y: np.ndarray, keep: np.ndarray):
@@ -331,6 +479,19 @@ def _interior_edges(vertices: np.ndarray, counts: np.ndarray, window, eps: float
     return valid & ~on_border
 
 
+def _border_sides(xs: list[float], ys: list[float], window, eps: float) -> list[int]:
+    """For each vertex, bit i set if it is within eps of side i of the window (x0, x1, y0, y1): an
+    edge lies on the border, as _interior_edges decides, where its ends share a bit."""
+    x0, x1, y0, y1 = window
+    return [
+        (abs(x - x0) <= eps)
+        | (abs(x - x1) <= eps) << 1
+        | (abs(y - y0) <= eps) << 2
+        | (abs(y - y1) <= eps) << 3
+        for x, y in zip(xs, ys, strict=True)
+    ]
+
+
 def _edge_lengths(vertices: np.ndarray, counts: np.ndarray, window, eps: float) -> np.ndarray:
     """Lengths of all interior edges of all regions (each crease appears twice, once per side)."""
     d = vertices[:, 1:] - vertices[:, :-1]
@@ -356,6 +517,8 @@ class RegionMesh:
 
 def region_mesh(part: Partition) -> RegionMesh:
     """Fan-triangulate every region (convex, so a fan from its first vertex covers it exactly)."""
+    if part.regions_exact <= LIST_REGIONS:
+        return _region_mesh_few(part)
     counts = part.counts
     m = part.vertices.shape[1]
     valid = np.arange(m)[None, :] < counts[:, None]
@@ -378,6 +541,29 @@ def region_mesh(part: Partition) -> RegionMesh:
     )
 
 
+def _region_mesh_few(part: Partition) -> RegionMesh:
+    """region_mesh by plain loops: for a few regions its ~25 array operations are most of the cost.
+    The same arithmetic in float64, rounded to float32 at the end, so the same numbers; flat
+    lists, because numpy takes nested ones an order of magnitude slower."""
+    xyz, normals, faces, face_regions = [], [], [], []
+    for region, (xs, ys, gx, gy, off) in enumerate(_rows(part)):
+        n = len(xs) - 1
+        base = len(xyz) // 3
+        for x, y in zip(xs[:n], ys[:n], strict=True):
+            xyz += (x, y, x * gx + y * gy + off)
+        size = math.sqrt(gx * gx + gy * gy + 1.0)
+        normals += (gx / size, gy / size, -1.0 / size) * n
+        for k in range(1, n - 1):
+            faces += (base, base + k + 1, base + k)
+        face_regions += [region] * (n - 2)
+    return RegionMesh(
+        vertices=np.array(xyz, dtype=np.float32).reshape(-1, 3),
+        faces=np.array(faces, dtype=np.int32).reshape(-1, 3),
+        face_regions=np.array(face_regions, dtype=np.int32),
+        normals=np.array(normals, dtype=np.float32).reshape(-1, 3),
+    )
+
+
 def crease_segments(part: Partition) -> np.ndarray:
     """The creases as line segments (K, 2, 3) float32 on the surface, each stretch of crease once.
 
@@ -386,9 +572,11 @@ def crease_segments(part: Partition) -> np.ndarray:
     tolerance) is kept. Where one side has an extra vertex on the edge the kept copy may be two
     collinear pieces, still covering the crease once.
     """
-    v = part.vertices
     x0, x1, y0, y1 = part.window
     eps = TOLERANCE * max(x1 - x0, y1 - y0)
+    if part.regions_exact <= LIST_REGIONS:
+        return _crease_segments_few(part, eps)
+    v = part.vertices
     d = v[:, 1:] - v[:, :-1]
     length = np.hypot(d[..., 0], d[..., 1])
     tilt = TOLERANCE * length
@@ -400,3 +588,28 @@ def crease_segments(part: Partition) -> np.ndarray:
     za = np.einsum("ij,ij->i", a, grad) + off
     zb = np.einsum("ij,ij->i", b, grad) + off
     return np.stack([np.column_stack([a, za]), np.column_stack([b, zb])], axis=1).astype(np.float32)
+
+
+def _crease_segments_few(part: Partition, eps: float) -> np.ndarray:
+    """crease_segments by plain loops, for a few regions (see _region_mesh_few)."""
+    segments = []
+    for xs, ys, gx, gy, off in _rows(part):
+        border = _border_sides(xs, ys, part.window, eps)
+        for k in range(len(xs) - 1):
+            ax, ay, bx, by = xs[k], ys[k], xs[k + 1], ys[k + 1]
+            dx, dy = bx - ax, by - ay
+            length = math.hypot(dx, dy)
+            tilt = TOLERANCE * length
+            rightwards = dx > tilt or (abs(dx) <= tilt and dy > 0)
+            if rightwards and length > 0 and not border[k] & border[k + 1]:
+                segments += (ax, ay, ax * gx + ay * gy + off, bx, by, bx * gx + by * gy + off)
+    return np.array(segments, dtype=np.float32).reshape(-1, 2, 3)
+
+
+def _rows(part: Partition):
+    """(xs, ys, ∂f/∂x, ∂f/∂y, offset) of every region, as Python floats, xs and ys closed (the first
+    vertex repeated at the end). Taken from flat rows: numpy makes nested lists slowly."""
+    rows = part.vertices.reshape(part.regions_exact, -1).tolist()
+    planes = np.column_stack([part.gradients, part.offsets]).tolist()
+    for row, n, (gx, gy, off) in zip(rows, part.counts.tolist(), planes, strict=True):
+        yield row[0 : 2 * n + 2 : 2], row[1 : 2 * n + 2 : 2], gx, gy, off

@@ -437,6 +437,7 @@ def test_loop_and_array_splitting_agree(monkeypatch):
     import nnsurface.core.partition as module
 
     net = paper_random((6, 6), sigma_w2=2.0, sigma_b2=0.5, seed=4, activation="hardtanh")
+    monkeypatch.setattr(module, "LIST_REGIONS", 0)  # arrays from the first cut
     results = []
     for few in (0, 10**9):
         monkeypatch.setattr(module, "_FEW", few)
@@ -445,3 +446,62 @@ def test_loop_and_array_splitting_agree(monkeypatch):
     assert a.regions_exact == b.regions_exact > 20
     for name in ("vertices", "counts", "patterns", "gradients", "offsets"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def _random_networks(count: int):
+    """Seeded random networks and windows: Gaussian ones of many shapes (some crossing the list/array
+    threshold mid-layer), and small-integer ones full of lines through vertices, coincident and
+    zero-weight units, as in test_small_integer_weights_full_of_coincidences."""
+    for seed in range(count):
+        rng = np.random.default_rng(1000 + seed)
+        activation = ["relu", "hardtanh"][seed % 2]
+        if seed % 3:
+            widths = tuple(int(w) for w in rng.integers(1, 9, size=rng.integers(1, 4)))
+            net = paper_random(
+                widths, sigma_w2=2.0, sigma_b2=[0.0, 0.2, 1.0][seed % 3], seed=seed, activation=activation
+            )
+            centre, size = rng.uniform(-3, 3, size=2), rng.uniform(0.5, 10, size=2)
+            yield net, (centre[0] - size[0], centre[0] + size[0], centre[1] - size[1], centre[1] + size[1])
+        else:
+            dims = [2, *rng.integers(1, 6, size=rng.integers(1, 4)), 1]
+            ws = [
+                rng.integers(-2, 3, size=(a, b)).astype(float)
+                for a, b in zip(dims[:-1], dims[1:], strict=True)
+            ]
+            bs = [rng.integers(-2, 3, size=b).astype(float) * (rng.random() < 0.6) for b in dims[1:]]
+            if rng.random() < 0.5:
+                ws[0][:, -1] = ws[0][:, 0] * rng.choice([1, 2, -1])
+                bs[0][-1] = bs[0][0]
+            half = float(rng.integers(1, 4))
+            yield Network(ws, bs, activation), (-half, half, -half, half)
+
+
+def _assert_same(a, b, names):
+    for name in names:
+        x, y = getattr(a, name), getattr(b, name)
+        assert np.shape(x) == np.shape(y) and np.asarray(x).dtype == np.asarray(y).dtype, name
+        np.testing.assert_array_equal(x, y, err_msg=name)
+
+
+def test_list_and_array_regions_agree_to_the_bit(monkeypatch):
+    # Few polygons are cut as Python lists, more as arrays: the same arithmetic in the same order, so
+    # the same partition whichever form did which cut, and the same mesh and creases from it.
+    import nnsurface.core.partition as module
+
+    crossed = 0
+    for net, window in _random_networks(90):
+        monkeypatch.setattr(module, "LIST_REGIONS", 0)
+        arrays = partition(net, window)
+        mesh, creases = region_mesh(arrays), crease_segments(arrays)
+        for limit in (1, 5, 17, 10**9):
+            monkeypatch.setattr(module, "LIST_REGIONS", limit)
+            part = partition(net, window)
+            _assert_same(part, arrays, ("vertices", "counts", "patterns", "gradients", "offsets"))
+            assert part.crease_length == arrays.crease_length
+            crossed += 1 < limit < part.regions_exact
+        # the loops for few regions (limit 10**9 here) draw what the array code draws
+        _assert_same(region_mesh(arrays), mesh, ("vertices", "faces", "face_regions", "normals"))
+        few = crease_segments(arrays)
+        assert few.dtype == creases.dtype and few.shape == creases.shape
+        np.testing.assert_array_equal(few, creases)
+    assert crossed > 20  # many partitions changed form part way through
