@@ -10,11 +10,16 @@ unit that only touches a knot (a double root) causes no transition.
 The loop is closed: piece k runs from starts[k] to ends[k] = starts[k + 1], the last one ends at
 starts[0] + 2π. When no unit changes piece anywhere there is one piece, the whole loop [0, 2π), and no
 breakpoint. Each layer is one numpy pass over all pieces and units at once.
+
+For a small network that pass costs some 80 numpy calls whatever the sizes (about 0.1 ms a layer here),
+so the walk of the last network is kept: after an edit of layer ℓ the walk resumes at layer ℓ (an
+edit of the output layer walks no layer at all).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -99,65 +104,124 @@ def decompose(network: Network, trajectory: Trajectory) -> Pieces:
     return pieces
 
 
+class _Walked(NamedTuple):
+    """The walk after some hidden layers: pieces (starts, ends, closed), the next layer's input on each
+    piece, rows (K, 3, fan_in), and the walked layers' arrays, rows per piece (gathered whenever pieces
+    split, collapsed to one array first when deep). Never changed once made (starts and ends are
+    read-only: a Pieces may share them), so a later walk can resume from it."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    closed: bool
+    rows: np.ndarray
+    patterns: list[np.ndarray]
+    pres: list[np.ndarray]
+    posts: list[np.ndarray]
+
+
+# The loop as one piece, before any layer cuts it.
+_WHOLE_START = np.zeros(1)
+_WHOLE_END = np.full(1, TWO_PI)
+_WHOLE_START.setflags(write=False)
+_WHOLE_END.setflags(write=False)
+
+# The walk of the last decomposition, kept for the next: (trajectory, activation, ((weights, bias,
+# state after that layer) per hidden layer), the trajectory's rows). An edit copies only the edited
+# layer's arrays (Network.with_weight/with_bias share the others), so the next network usually begins
+# with the same array objects; read-only arrays of the same identity hold the same numbers, and the
+# walk up to the first edited layer is taken as it was. (An edit in the first layer walks every
+# layer again.)
+_Step = tuple[np.ndarray, np.ndarray, _Walked]
+_walk: tuple[Trajectory, str, tuple[_Step, ...], np.ndarray] | None = None
+
+
 def _decompose(network: Network, trajectory: Trajectory) -> Pieces:
-    if trajectory.dim != network.input_dim:
+    global _walk
+    inputs = _rows_of(trajectory)
+    weights, biases = network.weights, network.biases
+    if inputs.shape[1] != weights[0].shape[0]:
         raise ValueError(f"trajectory has dimension {trajectory.dim}, the network takes {network.input_dim}")
     act = _prepared(network.activation)
-    knots = act.knots
-    has_knots = knots.size > 0
-    inputs = trajectory_rows(trajectory)
-
-    starts = np.zeros(1)
-    ends = np.full(1, TWO_PI)
-    closed = False
-    rows = inputs[None]  # (K, 3, fan_in): the current layer's input on each piece
-    # Per-layer arrays, gathered whenever pieces split (collapsed to one array first when deep).
-    patterns: list[np.ndarray] = []
-    pres: list[np.ndarray] = []
-    posts: list[np.ndarray] = []
+    walked = list(_shared_layers(network, trajectory))
+    state = walked[-1][2] if walked else _Walked(_WHOLE_START, _WHOLE_END, False, inputs[None], [], [], [])
     with np.errstate(divide="ignore", invalid="ignore"):
-        for w, b in zip(network.weights[:-1], network.biases[:-1], strict=True):
-            k = rows.shape[0]
-            z = (rows.reshape(3 * k, -1) @ w).reshape(k, 3, -1)  # one matrix product for all pieces
-            z[:, 2] += b
-            parent = None
-            if has_knots:
-                size = np.abs(rows).sum(axis=1) @ np.abs(w)
-                size += np.abs(b)
-                cuts = _crossings(z, size, knots, starts, ends, closed)
-                if cuts.size:
-                    starts, ends, parent = _split(starts, cuts, closed)
-                    z = z.take(parent, axis=0)
-                    patterns, pres, posts = (
-                        _gather(patterns, parent),
-                        _gather(pres, parent),
-                        _gather(posts, parent),
-                    )
-            mid = 0.5 * (starts + ends)
-            value = z[:, 0] * np.cos(mid)[:, None]
-            value += z[:, 1] * np.sin(mid)[:, None]
-            value += z[:, 2]
-            pattern = knots.ravel().searchsorted(value).astype(np.int8)
-            rows = z * act.slopes[pattern][:, None, :]
-            if act.has_offsets:
-                rows[:, 2] += act.offsets[pattern]
-            patterns.append(pattern)
-            pres.append(z)
-            posts.append(rows)
-            if parent is not None:
-                keep = _changed(pattern, parent)
-                if keep is None:
-                    closed = True
-                else:
-                    starts, ends, closed = _kept_pieces(keep, starts)
-                    keep = keep if keep.size else np.zeros(1, dtype=np.intp)
-                    patterns, pres, posts = _gather(patterns, keep), _gather(pres, keep), _gather(posts, keep)
-                    rows = rows.take(keep, axis=0)
+        for i in range(len(walked), len(weights) - 1):
+            state = _layer(state, weights[i], biases[i], act)
+            walked.append((weights[i], biases[i], state))
+    _walk = (trajectory, network.activation, tuple(walked), inputs)
+    return _pieces(state, network, inputs)
+
+
+def _rows_of(trajectory: Trajectory) -> np.ndarray:
+    """The trajectory's rows (read-only), the kept walk's when it is the same trajectory."""
+    walk = _walk
+    if walk is not None and walk[0] is trajectory:
+        return walk[3]
+    rows = trajectory_rows(trajectory)
+    rows.setflags(write=False)
+    return rows
+
+
+def _shared_layers(network: Network, trajectory: Trajectory) -> tuple[_Step, ...]:
+    """The kept walk's layers that `network` begins with (the same weight and bias arrays)."""
+    walk = _walk
+    if walk is None or walk[0] is not trajectory or walk[1] != network.activation:
+        return ()
+    n = 0
+    for (w, b, _), w2, b2 in zip(walk[2], network.weights[:-1], network.biases[:-1], strict=False):
+        if w is not w2 or b is not b2:
+            break
+        n += 1
+    return walk[2][:n]
+
+
+def _layer(state: _Walked, w: np.ndarray, b: np.ndarray, act: _Activation) -> _Walked:
+    """The walk after one more hidden layer (weights w, bias b)."""
+    starts, ends, closed, rows, patterns, pres, posts = state
+    knots = act.knots
+    k = rows.shape[0]
+    z = (rows.reshape(3 * k, -1) @ w).reshape(k, 3, -1)  # one matrix product for all pieces
+    z[:, 2] += b
+    parent = None
+    if knots.size:
+        size = np.abs(rows).sum(axis=1) @ np.abs(w)
+        size += np.abs(b)
+        cuts = _crossings(z, size, knots, starts, ends, closed)
+        if cuts.size:
+            starts, ends, parent = _split(starts, cuts, closed)
+            z = z.take(parent, axis=0)
+            patterns, pres, posts = _gather(patterns, parent), _gather(pres, parent), _gather(posts, parent)
+    mid = 0.5 * (starts + ends)
+    value = z[:, 0] * np.cos(mid)[:, None]
+    value += z[:, 1] * np.sin(mid)[:, None]
+    value += z[:, 2]
+    pattern = knots.ravel().searchsorted(value).astype(np.int8)
+    rows = z * act.slopes[pattern][:, None, :]
+    if act.has_offsets:
+        rows[:, 2] += act.offsets[pattern]
+    patterns, pres, posts = [*patterns, pattern], [*pres, z], [*posts, rows]
+    if parent is not None:
+        keep = _changed(pattern, parent)
+        if keep is None:
+            closed = True
+        else:
+            starts, ends, closed = _kept_pieces(keep, starts)
+            keep = keep if keep.size else np.zeros(1, dtype=np.intp)
+            patterns, pres, posts = _gather(patterns, keep), _gather(pres, keep), _gather(posts, keep)
+            rows = rows.take(keep, axis=0)
+    starts.setflags(write=False)
+    ends.setflags(write=False)
+    return _Walked(starts, ends, closed, rows, patterns, pres, posts)
+
+
+def _pieces(state: _Walked, network: Network, inputs: np.ndarray) -> Pieces:
+    """The decomposition from the walk through every hidden layer: the output layer added."""
+    starts, ends, closed, rows, patterns, pres, posts = state
     out = (rows.reshape(3 * rows.shape[0], -1) @ network.weights[-1]).reshape(-1, 3)
     out[:, 2] += network.biases[-1][0]
     bounds = [0]
-    for width in network.widths:
-        bounds.append(bounds[-1] + width)
+    for w in network.weights[:-1]:
+        bounds.append(bounds[-1] + w.shape[1])
     k = starts.size
     return Pieces(
         starts=starts,
@@ -212,16 +276,14 @@ def _crossings(z, size, knots, starts, ends, closed) -> np.ndarray:
 
 def _split(starts, cuts, closed):
     """New piece starts/ends after adding `cuts`, and each new piece's parent piece index."""
-    if closed:
-        bounds = np.sort(np.concatenate([starts, cuts]))
-    else:
-        bounds = np.sort(cuts)
+    bounds = np.concatenate([starts, cuts]) if closed else cuts
+    bounds.sort()
     distinct = np.empty(bounds.size, dtype=bool)
     distinct[0] = True
     np.greater(bounds[1:] - bounds[:-1], SAME_BREAKPOINT, out=distinct[1:])
     if bounds[-1] - bounds[0] > TWO_PI - SAME_BREAKPOINT:
         distinct[-1] = False
-    if np.count_nonzero(distinct) < distinct.size:
+    if not np.logical_and.reduce(distinct):
         bounds = bounds[distinct]
     ends = np.empty_like(bounds)
     ends[:-1] = bounds[1:]
@@ -240,9 +302,9 @@ def _changed(pattern: np.ndarray, parent: np.ndarray) -> np.ndarray | None:
     layer's pattern can differ.
     """
     prev = np.arange(-1, parent.size - 1)
-    differs = (pattern != pattern.take(prev, axis=0)).any(axis=1)
+    differs = np.logical_or.reduce(pattern != pattern.take(prev, axis=0), axis=1)
     differs |= parent != parent.take(prev)
-    if np.count_nonzero(differs) == differs.size:
+    if np.logical_and.reduce(differs):
         return None
     return differs.nonzero()[0]
 

@@ -1,13 +1,16 @@
 """Property tests of the exact measures over random architectures, activations, biases, centres,
-radii and loops, each checked against forward passes of the network (never against the measure code).
+radii and loops, each checked against forward passes of the network (never against the measure code),
+and of the decomposition resumed after an edit, against the decomposition walked afresh.
 """
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nnsurface.core import pieces
 from nnsurface.core.measures import measure
 from nnsurface.core.network import Network
 from nnsurface.core.trajectory import Trajectory
@@ -135,3 +138,86 @@ def test_smooth_measures_agree_with_dense_samples(case):
     # Where a layer turns back (after a width-1 layer, or on a 1-D loop) chords cut O(h) corners.
     np.testing.assert_allclose(np.delete(dense, out), np.delete(exact, out), rtol=1e-4, atol=1e-12)
     assert exact[out] <= dense[out] * (1 + 1e-4) + 1e-12  # samples miss O(h²) at each extremum
+
+
+# --- the decomposition resumed after an edit ---------------------------------------------------------
+
+
+def fresh_decomposition(net: Network, traj: Trajectory) -> pieces.Pieces:
+    """The decomposition walked from the first layer: the walk kept from earlier calls is set aside."""
+    kept = pieces._walk
+    pieces._walk = None
+    try:
+        return pieces._decompose(net, traj)
+    finally:
+        pieces._walk = kept
+
+
+def assert_same_pieces(got: pieces.Pieces, want: pieces.Pieces) -> None:
+    """Bit for bit, signs of zeros included."""
+    for name in ("starts", "ends", "patterns", "pre", "post", "output", "inputs"):
+        a, b = getattr(got, name), getattr(want, name)
+        assert a.shape == b.shape and a.dtype == b.dtype, name
+        assert a.tobytes() == b.tobytes(), name
+    assert (got.closed, got.bounds) == (want.closed, want.bounds)
+
+
+def edited(net: Network, pick: int, value: float, bias: bool) -> Network:
+    """net with one weight or bias, chosen by `pick`, set to `value` (as the app's editor does)."""
+    layer = pick % len(net.weights)
+    if bias:
+        return net.with_bias(layer, pick % net.biases[layer].size, value)
+    rows, cols = net.weights[layer].shape
+    return net.with_weight(layer, pick % rows, (pick // rows) % cols, value)
+
+
+values = st.sampled_from([0.0, 0.0, -1.0, 1.0]) | st.floats(-3.0, 3.0)
+edits = st.lists(st.tuples(st.integers(0, 10**6), values, st.booleans()), min_size=1, max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cases(), edits)
+def test_decomposition_resumed_after_edits_is_the_fresh_one(case, changes):
+    # Each edit shares the unedited layers' arrays with the network before it, so decompose takes
+    # the walk up to the edited layer as it was; zeros make dead and constant units on the way.
+    net, traj = case.net, case.traj
+    pieces._decompose(net, traj)
+    for pick, value, bias in changes:
+        net = edited(net, pick, value, bias)
+        assert_same_pieces(pieces._decompose(net, traj), fresh_decomposition(net, traj))
+
+
+@settings(max_examples=60, deadline=None)
+@given(cases(), st.integers(0, 10**6), st.floats(-3.0, 3.0))
+def test_decomposition_is_walked_again_for_another_activation_or_loop(case, pick, value):
+    net, traj = case.net, case.traj
+    pieces._decompose(net, traj)
+    other = copy.copy(edited(net, pick, value, False))  # shares every array but the edited one
+    object.__setattr__(other, "activation", "hardtanh" if net.activation == "relu" else "relu")
+    assert_same_pieces(pieces._decompose(other, traj), fresh_decomposition(other, traj))
+    moved = Trajectory(traj.center + 0.25, traj.u, traj.v)
+    pieces._decompose(net, traj)
+    assert_same_pieces(pieces._decompose(net, moved), fresh_decomposition(net, moved))
+
+
+def test_edits_after_touching_dead_and_twin_units_resume_the_walk_exactly():
+    # Layer 1: a unit tangent to the circle (it touches 0 at one point), a dead unit (zero weights,
+    # bias −1), a constant live one (zero weights, bias 2) and twins (one unit and a scaled copy: the
+    # same roots up to rounding). Edits of layers 2 and 3 resume the walk after layer 1.
+    center, radius = np.array([0.3, -0.2]), 2.0
+    n = np.array([np.cos(0.7), np.sin(0.7)])
+    w1 = np.column_stack([1.5 * n, np.zeros(2), np.zeros(2), [0.8, -0.4], [1.6, -0.8]])
+    b1 = np.array([-1.5 * (n @ center + radius), -1.0, 2.0, 0.1, 0.2])
+    rng = np.random.default_rng(3)
+    ws = [w1, rng.normal(size=(5, 4)), rng.normal(size=(4, 1))]
+    net = Network(ws, [b1, np.zeros(4), np.zeros(1)], "relu")
+    traj = Trajectory.circle(center, radius)
+    pieces._decompose(net, traj)
+    changes = [(1, 0, 2, 0.0), (2, 3, 0, -2.0), (1, 4, 1, 0.5), (0, 1, 3, 0.3), (2, 0, 0, 0.0)]
+    for layer, row, col, value in changes:
+        net = net.with_weight(layer, row, col, value)
+        resumed = pieces._decompose(net, traj)
+        assert_same_pieces(resumed, fresh_decomposition(net, traj))
+        # ... and its pieces against forward passes: the pattern at every piece's midpoint.
+        mid = 0.5 * (resumed.starts + resumed.ends)
+        np.testing.assert_array_equal(net.patterns(traj.points(mid)), resumed.patterns)
