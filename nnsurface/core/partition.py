@@ -8,8 +8,9 @@ polygon is cut by each of them in turn. Many polygons are cut by one unit's line
 array operations over polygons stored as padded vertex arrays, which is what makes this fast in numpy;
 a few (the default network has 14) are cut by plain Python loops over lists, since each array
 operation costs about a microsecond however small its arrays. Both forms do the same float64
-arithmetic in the same order, so the result does not depend on where one hands over to the other;
-region_mesh and crease_segments likewise loop for a few regions.
+arithmetic in the same order, so the result does not depend on where one hands over to the other.
+A partition of few regions is drawn (mesh and creases) in the loops that finish it, and
+region_mesh and crease_segments return that drawing rather than making it from the arrays.
 
 Tolerance: a vertex within TOLERANCE · (window size) of a cutting line counts as on it, and a polygon is
 cut only if it has vertices strictly beyond that distance on both sides. So a line through a vertex,
@@ -22,7 +23,7 @@ it; a constant exactly at a knot is on the piece below, as in activations.piece_
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,8 +33,8 @@ from nnsurface.core.network import Network
 TOLERANCE = 1e-9
 REGION_CAP = 20000
 # Up to this many polygons the partition is cut as Python lists (_ListRegions), beyond it as arrays
-# (_Regions), and region_mesh/crease_segments loop likewise: measured on this 2-core machine, 20 to 80
-# are about equally fast for nets of 30 to 200 regions, 10 or 160 markedly slower.
+# (_Regions). Measured on this 2-core machine (partition, mesh and creases together), 20 to 80 are
+# about equally fast for nets of 30 to 200 regions, 10 or 160 markedly slower.
 LIST_REGIONS = 40
 
 
@@ -55,6 +56,7 @@ class Partition:
     f(x) = gradients[k]·x + offsets[k] on it. Regions are ordered by the centre of their bounding
     box (x, then y), like a raster scan. crease_length is the total length of the boundaries
     between regions inside the window (each counted once, the window's border not at all).
+    drawing: what region_mesh and crease_segments return, when it was made on the way.
     """
 
     window: tuple[float, float, float, float]
@@ -64,6 +66,9 @@ class Partition:
     gradients: np.ndarray
     offsets: np.ndarray
     crease_length: float
+    # (RegionMesh, crease segments), read-only, when the regions were few and finished by loops
+    # that drew them on the way (_Drawing); otherwise region_mesh and crease_segments draw them.
+    drawing: tuple[RegionMesh, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def regions_exact(self) -> int:
@@ -140,8 +145,6 @@ class _ListRegions:
     polygon cut from one of them has the same, found through its `origin`.
     lines: the same as Python lists, and the gradients' norms computed by numpy as _Regions does:
     lines[i][j][origin] for i = ∂/∂x, ∂/∂y, value at (0, 0), |gradient| of unit j.
-    Moving between numpy and Python costs per element and more per nested list, so what crosses
-    is flat or 2-D.
     """
 
     def __init__(self, x0: float, x1: float, y0: float, y1: float, n_units: int):
@@ -197,23 +200,21 @@ class _ListRegions:
         return self.pre.take([poly.origin for poly in self.polys], axis=2)
 
     def finished(self, window, eps: float, plane: np.ndarray) -> Partition:
-        """_Regions.finished, with the raster order and the crease length found by plain loops."""
+        """_Regions.finished by plain loops, which draw the regions on the way (_Drawing)."""
         centres = [poly.centre() for poly in self.polys]
         order = sorted(range(self.size), key=centres.__getitem__)  # stable, like np.lexsort
         polys = [self.polys[k] for k in order]
+        plane = plane[order]
         width = max(len(poly.xs) for poly in polys)
-        coordinates, pieces, dx, dy = [], [], [], []  # dx, dy: interior edges, as _edge_lengths has them
-        for poly in polys:
+        border = _Border(window, eps)
+        drawing = _Drawing()
+        coordinates, pieces = [], []
+        for region, (poly, plane_k) in enumerate(zip(polys, plane.tolist(), strict=True)):
             xs, ys = poly.xs, poly.ys
             coordinates += xs + xs[:1] * (width - len(xs))
             coordinates += ys + ys[:1] * (width - len(ys))
             pieces += poly.pieces
-            border = _border_sides(xs, ys, window, eps)
-            for k in range(len(xs) - 1):
-                if not border[k] & border[k + 1]:
-                    dx.append(xs[k + 1] - xs[k])
-                    dy.append(ys[k + 1] - ys[k])
-        plane = plane[order]
+            drawing.add(region, xs, ys, plane_k, border.codes(xs, ys))
         return Partition(
             window=window,
             vertices=np.array(coordinates).reshape(len(polys), 2, width).transpose(0, 2, 1).copy(),
@@ -221,8 +222,71 @@ class _ListRegions:
             patterns=np.array(pieces, dtype=np.int8).reshape(len(polys), -1),
             gradients=np.ascontiguousarray(plane[:, :2]),
             offsets=np.ascontiguousarray(plane[:, 2]),
-            crease_length=0.5 * float(np.hypot(dx, dy).sum()),
+            crease_length=0.5 * float(np.hypot(drawing.dx, drawing.dy).sum()),
+            drawing=drawing.arrays(),
         )
+
+
+class _Drawing:
+    """The mesh and creases that region_mesh and crease_segments would make from a partition's
+    arrays, made from its few regions as Python lists while _ListRegions.finished has them at hand:
+    one pass over the polygons instead of three, and no trip from arrays back to lists. The same
+    float64 arithmetic, rounded to float32 at the end, so the same numbers. Kept in columns (all x,
+    all y, ...): numpy reads a few long lists many times faster than many short rows.
+    dx, dy: every interior edge, in the order _edge_lengths takes them, for the crease length."""
+
+    def __init__(self):
+        self.x, self.y, self.z = [], [], []  # vertices
+        self.nx, self.ny, self.nz = [], [], []  # their normals
+        self.first, self.ahead, self.behind = [], [], []  # the fans' triangles (0, k + 1, k)
+        self.face_regions: list[int] = []
+        self.creases: list[float] = []
+        self.dx: list[float] = []
+        self.dy: list[float] = []
+
+    def add(self, region: int, xs: list[float], ys: list[float], plane, sides: list[int]) -> None:
+        """Region number `region`: closed xs, ys, plane (∂f/∂x, ∂f/∂y, f(0, 0)), the _Border codes
+        of its vertices."""
+        gx, gy, off = plane
+        n = len(xs) - 1
+        zs = [x * gx + y * gy + off for x, y in zip(xs, ys, strict=True)]  # as region_mesh's einsum
+        base = len(self.x)
+        self.x += xs[:n]
+        self.y += ys[:n]
+        self.z += zs[:n]
+        size = math.sqrt(gx * gx + gy * gy + 1.0)
+        self.nx += [gx / size] * n
+        self.ny += [gy / size] * n
+        self.nz += [-1.0 / size] * n
+        self.first += [base] * (n - 2)
+        self.ahead += range(base + 2, base + n)
+        self.behind += range(base + 1, base + n - 1)
+        self.face_regions += [region] * (n - 2)
+        for k in range(n):
+            if sides[k] & sides[k + 1]:
+                continue  # on the border
+            dx, dy = xs[k + 1] - xs[k], ys[k + 1] - ys[k]
+            self.dx.append(dx)
+            self.dy.append(dy)
+            tilt = TOLERANCE * math.hypot(dx, dy)  # crease_segments' np.hypot may differ by an ulp
+            if dx > tilt or (abs(dx) <= tilt and dy > 0):
+                self.creases += (xs[k], ys[k], zs[k], xs[k + 1], ys[k + 1], zs[k + 1])
+
+    def arrays(self) -> tuple[RegionMesh, np.ndarray]:
+        """(RegionMesh, crease segments (K, 2, 3)), read-only: a Partition hands them to every caller."""
+        mesh = RegionMesh(
+            vertices=_read_only(np.array([self.x, self.y, self.z], dtype=np.float32).T.copy()),
+            faces=_read_only(np.array([self.first, self.ahead, self.behind], dtype=np.int32).T.copy()),
+            face_regions=_read_only(np.array(self.face_regions, dtype=np.int32)),
+            normals=_read_only(np.array([self.nx, self.ny, self.nz], dtype=np.float32).T.copy()),
+        )
+        return mesh, _read_only(np.array(self.creases, dtype=np.float32).reshape(-1, 2, 3))
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """`a`, no longer writeable: arrays kept in a Partition are handed to every caller."""
+    a.flags.writeable = False
+    return a
 
 
 class _Polygon:
@@ -479,17 +543,41 @@ def _interior_edges(vertices: np.ndarray, counts: np.ndarray, window, eps: float
     return valid & ~on_border
 
 
-def _border_sides(xs: list[float], ys: list[float], window, eps: float) -> list[int]:
-    """For each vertex, bit i set if it is within eps of side i of the window (x0, x1, y0, y1): an
-    edge lies on the border, as _interior_edges decides, where its ends share a bit."""
-    x0, x1, y0, y1 = window
-    return [
-        (abs(x - x0) <= eps)
-        | (abs(x - x1) <= eps) << 1
-        | (abs(y - y0) <= eps) << 2
-        | (abs(y - y1) <= eps) << 3
-        for x, y in zip(xs, ys, strict=True)
-    ]
+class _Border:
+    """Which sides of the window (x0, x1, y0, y1) vertices in plain lists lie on: bit i of a vertex's
+    code is set if it is within eps of side i, tested as _interior_edges does (|v − side| ≤ eps in
+    floating point), so an edge lies on the border where its ends' codes share a bit.
+
+    The doubles v with fl(|v − c|) ≤ eps form an interval, since rounding a subtraction is monotonic;
+    with the intervals found once, most vertices are settled by two chained comparisons."""
+
+    def __init__(self, window: tuple[float, float, float, float], eps: float):
+        self.near = [_within(side, eps) for side in window]
+
+    def codes(self, xs: list[float], ys: list[float]) -> list[int]:
+        (a0, b0), (a1, b1), (c0, d0), (c1, d1) = self.near
+        return [
+            0
+            if b0 < x < a1 and d0 < y < c1
+            else (a0 <= x <= b0) | (a1 <= x <= b1) << 1 | (c0 <= y <= d0) << 2 | (c1 <= y <= d1) << 3
+            for x, y in zip(xs, ys, strict=True)
+        ]
+
+
+def _within(c: float, eps: float) -> tuple[float, float]:
+    """The interval [lo, hi] of the doubles v with fl(v − c) in [−eps, eps]."""
+    up, down = math.inf, -math.inf
+    hi = c + eps
+    while hi - c > eps:
+        hi = math.nextafter(hi, down)
+    while math.nextafter(hi, up) - c <= eps:
+        hi = math.nextafter(hi, up)
+    lo = c - eps
+    while lo - c < -eps:
+        lo = math.nextafter(lo, up)
+    while math.nextafter(lo, down) - c >= -eps:
+        lo = math.nextafter(lo, down)
+    return lo, hi
 
 
 def _edge_lengths(vertices: np.ndarray, counts: np.ndarray, window, eps: float) -> np.ndarray:
@@ -516,9 +604,10 @@ class RegionMesh:
 
 
 def region_mesh(part: Partition) -> RegionMesh:
-    """Fan-triangulate every region (convex, so a fan from its first vertex covers it exactly)."""
-    if part.regions_exact <= LIST_REGIONS:
-        return _region_mesh_few(part)
+    """Fan-triangulate every region (convex, so a fan from its first vertex covers it exactly).
+    A partition of few regions comes with its mesh (read-only, shared), made by the same rules."""
+    if part.drawing is not None:
+        return part.drawing[0]
     counts = part.counts
     m = part.vertices.shape[1]
     valid = np.arange(m)[None, :] < counts[:, None]
@@ -541,41 +630,19 @@ def region_mesh(part: Partition) -> RegionMesh:
     )
 
 
-def _region_mesh_few(part: Partition) -> RegionMesh:
-    """region_mesh by plain loops: for a few regions its ~25 array operations are most of the cost.
-    The same arithmetic in float64, rounded to float32 at the end, so the same numbers; flat
-    lists, because numpy takes nested ones an order of magnitude slower."""
-    xyz, normals, faces, face_regions = [], [], [], []
-    for region, (xs, ys, gx, gy, off) in enumerate(_rows(part)):
-        n = len(xs) - 1
-        base = len(xyz) // 3
-        for x, y in zip(xs[:n], ys[:n], strict=True):
-            xyz += (x, y, x * gx + y * gy + off)
-        size = math.sqrt(gx * gx + gy * gy + 1.0)
-        normals += (gx / size, gy / size, -1.0 / size) * n
-        for k in range(1, n - 1):
-            faces += (base, base + k + 1, base + k)
-        face_regions += [region] * (n - 2)
-    return RegionMesh(
-        vertices=np.array(xyz, dtype=np.float32).reshape(-1, 3),
-        faces=np.array(faces, dtype=np.int32).reshape(-1, 3),
-        face_regions=np.array(face_regions, dtype=np.int32),
-        normals=np.array(normals, dtype=np.float32).reshape(-1, 3),
-    )
-
-
 def crease_segments(part: Partition) -> np.ndarray:
     """The creases as line segments (K, 2, 3) float32 on the surface, each stretch of crease once.
 
     Every interior edge appears in the two regions it separates, traversed in opposite directions
     (both are counter-clockwise); only the copy pointing rightwards (or straight up, within the
     tolerance) is kept. Where one side has an extra vertex on the edge the kept copy may be two
-    collinear pieces, still covering the crease once.
+    collinear pieces, still covering the crease once. A partition of few regions comes with them
+    (read-only, shared), found by the same rules.
     """
+    if part.drawing is not None:
+        return part.drawing[1]
     x0, x1, y0, y1 = part.window
     eps = TOLERANCE * max(x1 - x0, y1 - y0)
-    if part.regions_exact <= LIST_REGIONS:
-        return _crease_segments_few(part, eps)
     v = part.vertices
     d = v[:, 1:] - v[:, :-1]
     length = np.hypot(d[..., 0], d[..., 1])
@@ -588,28 +655,3 @@ def crease_segments(part: Partition) -> np.ndarray:
     za = np.einsum("ij,ij->i", a, grad) + off
     zb = np.einsum("ij,ij->i", b, grad) + off
     return np.stack([np.column_stack([a, za]), np.column_stack([b, zb])], axis=1).astype(np.float32)
-
-
-def _crease_segments_few(part: Partition, eps: float) -> np.ndarray:
-    """crease_segments by plain loops, for a few regions (see _region_mesh_few)."""
-    segments = []
-    for xs, ys, gx, gy, off in _rows(part):
-        border = _border_sides(xs, ys, part.window, eps)
-        for k in range(len(xs) - 1):
-            ax, ay, bx, by = xs[k], ys[k], xs[k + 1], ys[k + 1]
-            dx, dy = bx - ax, by - ay
-            length = math.hypot(dx, dy)
-            tilt = TOLERANCE * length
-            rightwards = dx > tilt or (abs(dx) <= tilt and dy > 0)
-            if rightwards and length > 0 and not border[k] & border[k + 1]:
-                segments += (ax, ay, ax * gx + ay * gy + off, bx, by, bx * gx + by * gy + off)
-    return np.array(segments, dtype=np.float32).reshape(-1, 2, 3)
-
-
-def _rows(part: Partition):
-    """(xs, ys, ∂f/∂x, ∂f/∂y, offset) of every region, as Python floats, xs and ys closed (the first
-    vertex repeated at the end). Taken from flat rows: numpy makes nested lists slowly."""
-    rows = part.vertices.reshape(part.regions_exact, -1).tolist()
-    planes = np.column_stack([part.gradients, part.offsets]).tolist()
-    for row, n, (gx, gy, off) in zip(rows, part.counts.tolist(), planes, strict=True):
-        yield row[0 : 2 * n + 2 : 2], row[1 : 2 * n + 2 : 2], gx, gy, off

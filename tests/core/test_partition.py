@@ -485,13 +485,15 @@ def _assert_same(a, b, names):
 
 def test_list_and_array_regions_agree_to_the_bit(monkeypatch):
     # Few polygons are cut as Python lists, more as arrays: the same arithmetic in the same order, so
-    # the same partition whichever form did which cut, and the same mesh and creases from it.
+    # the same partition whichever form did which cut. A partition finished as lists is drawn on the
+    # way; its mesh and creases are those the array code draws.
     import nnsurface.core.partition as module
 
     crossed = 0
     for net, window in _random_networks(90):
         monkeypatch.setattr(module, "LIST_REGIONS", 0)
         arrays = partition(net, window)
+        assert arrays.drawing is None
         mesh, creases = region_mesh(arrays), crease_segments(arrays)
         for limit in (1, 5, 17, 10**9):
             monkeypatch.setattr(module, "LIST_REGIONS", limit)
@@ -499,9 +501,44 @@ def test_list_and_array_regions_agree_to_the_bit(monkeypatch):
             _assert_same(part, arrays, ("vertices", "counts", "patterns", "gradients", "offsets"))
             assert part.crease_length == arrays.crease_length
             crossed += 1 < limit < part.regions_exact
-        # the loops for few regions (limit 10**9 here) draw what the array code draws
-        _assert_same(region_mesh(arrays), mesh, ("vertices", "faces", "face_regions", "normals"))
-        few = crease_segments(arrays)
-        assert few.dtype == creases.dtype and few.shape == creases.shape
-        np.testing.assert_array_equal(few, creases)
+        assert part.drawing is not None  # limit 10**9: lists throughout
+        _assert_same(region_mesh(part), mesh, ("vertices", "faces", "face_regions", "normals"))
+        drawn = crease_segments(part)
+        assert drawn.dtype == creases.dtype and drawn.shape == creases.shape
+        np.testing.assert_array_equal(drawn, creases)
+        assert not drawn.flags.writeable  # shared by every caller
     assert crossed > 20  # many partitions changed form part way through
+
+
+@pytest.mark.parametrize("window", [SQUARE5, (1e8, 1e8 + 1.0, -3e-7, 1e-7), (-1e-300, 1e-300, 0.0, 1e-300)])
+def test_border_codes_are_the_tolerance_test(window):
+    # The loops find vertices near the window's sides from intervals worked out once; these must be
+    # the floating-point test |v − side| ≤ eps itself, at the intervals' very ends included.
+    from nnsurface.core.partition import TOLERANCE, _Border
+
+    eps = TOLERANCE * max(window[1] - window[0], window[3] - window[2])
+    border = _Border(window, eps)
+    rng = np.random.default_rng(8)
+    values = []
+    for side in window:
+        for end in (side - eps, side, side + eps):
+            for step in (-3, -2, -1, 0, 1, 2, 3):
+                v = end
+                for _ in range(abs(step)):
+                    v = np.nextafter(v, np.sign(step) * np.inf)
+                values.append(float(v))
+    values += (
+        rng.uniform(window[0], window[1], size=50).tolist() + rng.uniform(window[2], window[3], 50).tolist()
+    )
+    xs = values + rng.choice(values, size=len(values)).tolist()
+    ys = rng.choice(values, size=len(xs)).tolist()
+    x0, x1, y0, y1 = window
+    expected = [
+        (abs(x - x0) <= eps)
+        | (abs(x - x1) <= eps) << 1
+        | (abs(y - y0) <= eps) << 2
+        | (abs(y - y1) <= eps) << 3
+        for x, y in zip(xs, ys, strict=True)
+    ]
+    assert border.codes(xs, ys) == expected
+    assert any(expected) and not all(expected)
