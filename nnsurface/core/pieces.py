@@ -12,8 +12,8 @@ starts[0] + 2π. When no unit changes piece anywhere there is one piece, the who
 breakpoint. Each layer is one numpy pass over all pieces and units at once.
 
 For a small network that pass costs some 80 numpy calls whatever the sizes (about 0.1 ms a layer here),
-so the walk of the last network is kept: after an edit of layer ℓ the walk resumes at layer ℓ (an
-edit of the output layer walks no layer at all).
+so the walk is kept where the last edit was: while layer ℓ is edited, each walk resumes at layer ℓ
+(edits of the output layer walk no layer at all).
 """
 
 from __future__ import annotations
@@ -125,30 +125,34 @@ _WHOLE_END = np.full(1, TWO_PI)
 _WHOLE_START.setflags(write=False)
 _WHOLE_END.setflags(write=False)
 
-# The walk of the last decomposition, kept for the next: (trajectory, activation, ((weights, bias,
-# state after that layer) per hidden layer), the trajectory's rows). An edit copies only the edited
-# layer's arrays (Network.with_weight/with_bias share the others), so the next network usually begins
-# with the same array objects; read-only arrays of the same identity hold the same numbers, and the
-# walk up to the first edited layer is taken as it was. (An edit in the first layer walks every
-# layer again.)
-_Step = tuple[np.ndarray, np.ndarray, _Walked]
-_walk: tuple[Trajectory, str, tuple[_Step, ...], np.ndarray] | None = None
+# Where the last decomposition's walk can be resumed: (trajectory, activation, the hidden layers'
+# (weights, bias) arrays, n, the walk after the first n hidden layers, the trajectory's rows), n being
+# the first layer in which that network differed from the one before it. An edit copies only the
+# edited layer's arrays (Network.with_weight/with_bias share the others) and read-only arrays of the
+# same identity hold the same numbers, so while one layer is being edited each walk resumes at that
+# layer (the first edit of a layer walks from the layer kept before; one in the first layer walks every
+# layer). One state is kept, not one per layer: holding every layer's arrays slowed full walks.
+_Layers = tuple[tuple[np.ndarray, np.ndarray], ...]
+_walk: tuple[Trajectory, str, _Layers, int, _Walked, np.ndarray] | None = None
 
 
 def _decompose(network: Network, trajectory: Trajectory) -> Pieces:
     global _walk
     inputs = _rows_of(trajectory)
-    weights, biases = network.weights, network.biases
-    if inputs.shape[1] != weights[0].shape[0]:
+    if inputs.shape[1] != network.weights[0].shape[0]:
         raise ValueError(f"trajectory has dimension {trajectory.dim}, the network takes {network.input_dim}")
     act = _prepared(network.activation)
-    walked = list(_shared_layers(network, trajectory))
-    state = walked[-1][2] if walked else _Walked(_WHOLE_START, _WHOLE_END, False, inputs[None], [], [], [])
+    layers = tuple(zip(network.weights[:-1], network.biases[:-1], strict=True))
+    shared, start, state = _resume_point(network.activation, trajectory, layers)
+    if state is None:
+        state = _Walked(_WHOLE_START, _WHOLE_END, False, inputs[None], [], [], [])
+    kept = state
     with np.errstate(divide="ignore", invalid="ignore"):
-        for i in range(len(walked), len(weights) - 1):
-            state = _layer(state, weights[i], biases[i], act)
-            walked.append((weights[i], biases[i], state))
-    _walk = (trajectory, network.activation, tuple(walked), inputs)
+        for i in range(start, len(layers)):
+            state = _layer(state, *layers[i], act)
+            if i + 1 == shared:
+                kept = state
+    _walk = (trajectory, network.activation, layers, shared, kept, inputs)
     return _pieces(state, network, inputs)
 
 
@@ -156,23 +160,28 @@ def _rows_of(trajectory: Trajectory) -> np.ndarray:
     """The trajectory's rows (read-only), the kept walk's when it is the same trajectory."""
     walk = _walk
     if walk is not None and walk[0] is trajectory:
-        return walk[3]
+        return walk[5]
     rows = trajectory_rows(trajectory)
     rows.setflags(write=False)
     return rows
 
 
-def _shared_layers(network: Network, trajectory: Trajectory) -> tuple[_Step, ...]:
-    """The kept walk's layers that `network` begins with (the same weight and bias arrays)."""
+def _resume_point(
+    activation: str, trajectory: Trajectory, layers: _Layers
+) -> tuple[int, int, _Walked | None]:
+    """(how many leading hidden layers are the kept walk's, n, the kept walk after n of them), or
+    (…, 0, None) when it cannot be resumed."""
     walk = _walk
-    if walk is None or walk[0] is not trajectory or walk[1] != network.activation:
-        return ()
-    n = 0
-    for (w, b, _), w2, b2 in zip(walk[2], network.weights[:-1], network.biases[:-1], strict=False):
+    if walk is None or walk[0] is not trajectory or walk[1] != activation:
+        return 0, 0, None
+    shared = 0
+    for (w, b), (w2, b2) in zip(walk[2], layers, strict=False):
         if w is not w2 or b is not b2:
             break
-        n += 1
-    return walk[2][:n]
+        shared += 1
+    if walk[3] > shared:
+        return shared, 0, None
+    return shared, walk[3], walk[4]
 
 
 def _layer(state: _Walked, w: np.ndarray, b: np.ndarray, act: _Activation) -> _Walked:

@@ -178,25 +178,32 @@ edits = st.lists(st.tuples(st.integers(0, 10**6), values, st.booleans()), min_si
 @settings(max_examples=200, deadline=None)
 @given(cases(), edits)
 def test_decomposition_resumed_after_edits_is_the_fresh_one(case, changes):
-    # Each edit shares the unedited layers' arrays with the network before it, so decompose takes
-    # the walk up to the edited layer as it was; zeros make dead and constant units on the way.
+    # Each edit shares the unedited layers' arrays with the network before it, so decompose resumes
+    # the walk kept at the layer edited before; each edit is made twice, as a held arrow key does (the
+    # second resumes at the edited layer). Zeros make dead and constant units on the way.
     net, traj = case.net, case.traj
     pieces._decompose(net, traj)
     for pick, value, bias in changes:
-        net = edited(net, pick, value, bias)
-        assert_same_pieces(pieces._decompose(net, traj), fresh_decomposition(net, traj))
+        for step in (value, value + 0.5):
+            net = edited(net, pick, step, bias)
+            assert_same_pieces(pieces._decompose(net, traj), fresh_decomposition(net, traj))
 
 
 @settings(max_examples=60, deadline=None)
-@given(cases(), st.integers(0, 10**6), st.floats(-3.0, 3.0))
-def test_decomposition_is_walked_again_for_another_activation_or_loop(case, pick, value):
+@given(cases(), st.floats(-3.0, 3.0))
+def test_decomposition_is_walked_again_for_another_activation_or_loop(case, value):
+    # Two output-layer edits: the walk is kept after every hidden layer, then another activation or
+    # another trajectory object must not take it.
     net, traj = case.net, case.traj
+    last = len(net.weights) - 1
     pieces._decompose(net, traj)
-    other = copy.copy(edited(net, pick, value, False))  # shares every array but the edited one
+    pieces._decompose(net.with_weight(last, 0, 0, value), traj)
+    other = copy.copy(net.with_weight(last, 0, 0, value + 0.5))  # shares every hidden layer's arrays
     object.__setattr__(other, "activation", "hardtanh" if net.activation == "relu" else "relu")
     assert_same_pieces(pieces._decompose(other, traj), fresh_decomposition(other, traj))
-    moved = Trajectory(traj.center + 0.25, traj.u, traj.v)
     pieces._decompose(net, traj)
+    pieces._decompose(net.with_weight(last, 0, 0, value), traj)
+    moved = Trajectory(traj.center + 0.25, traj.u, traj.v)
     assert_same_pieces(pieces._decompose(net, moved), fresh_decomposition(net, moved))
 
 
