@@ -95,6 +95,46 @@ def _sensitivity_tanh():
     return _alternating(sensitivity, lambda: default_network().with_activation("tanh"))
 
 
+# --- decompose (pieces.py): the exact breakpoints the app draws in each frame of a relu net ---------
+
+
+def _edits(layer: int, make_network=default_network):
+    """decompose after edits of one weight in `layer` (0 = first), alternating between two values as a
+    held arrow key does: the two networks share every other layer's arrays."""
+    from nnsurface.core.pieces import decompose
+
+    base = make_network()
+    nets = [base.with_weight(layer, 0, 0, base.weights[layer][0, 0] + d) for d in (0.0, 0.01)]
+    traj = Trajectory.circle()
+    turn = [0]
+
+    def call():
+        turn[0] ^= 1
+        return decompose(nets[turn[0]], traj)
+
+    return call
+
+
+@benchmark("decompose_default", repeats=2000)
+def _decompose_default():
+    return _edits(0)  # a first-layer edit (as bench_gui's w-L1-0-0): every layer is walked
+
+
+@benchmark("decompose_default_edit_layer_2", repeats=2000)
+def _decompose_default_layer_2():
+    return _edits(1)
+
+
+@benchmark("decompose_default_edit_output", repeats=2000)
+def _decompose_default_output():
+    return _edits(2)
+
+
+@benchmark("decompose_relu_8_layers_width_8", repeats=200)
+def _decompose_deep():
+    return _edits(0, lambda: original_random((8,) * 8, seed=1))
+
+
 EXTENT = 5.0
 WINDOW = (-EXTENT, EXTENT, -EXTENT, EXTENT)
 GRID_REPEATS = {50: 300, 200: 60, 400: 20}
