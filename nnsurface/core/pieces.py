@@ -107,8 +107,8 @@ def decompose(network: Network, trajectory: Trajectory) -> Pieces:
 class _Walked(NamedTuple):
     """The walk after some hidden layers: pieces (starts, ends, closed), the next layer's input on each
     piece, rows (K, 3, fan_in), and the walked layers' arrays, rows per piece (gathered whenever pieces
-    split, collapsed to one array first when deep). Never changed once made (starts and ends are
-    read-only: a Pieces may share them), so a later walk can resume from it."""
+    split, collapsed to one array first when deep). Never changed once made, so a later walk can
+    resume from it (the kept one's starts and ends are made read-only: a Pieces may share them)."""
 
     starts: np.ndarray
     ends: np.ndarray
@@ -152,6 +152,8 @@ def _decompose(network: Network, trajectory: Trajectory) -> Pieces:
             state = _layer(state, *layers[i], act)
             if i + 1 == shared:
                 kept = state
+                kept.starts.setflags(write=False)  # the Pieces of later walks may share them
+                kept.ends.setflags(write=False)
     _walk = (trajectory, network.activation, layers, shared, kept, inputs)
     return _pieces(state, network, inputs)
 
@@ -218,8 +220,6 @@ def _layer(state: _Walked, w: np.ndarray, b: np.ndarray, act: _Activation) -> _W
             keep = keep if keep.size else np.zeros(1, dtype=np.intp)
             patterns, pres, posts = _gather(patterns, keep), _gather(pres, keep), _gather(posts, keep)
             rows = rows.take(keep, axis=0)
-    starts.setflags(write=False)
-    ends.setflags(write=False)
     return _Walked(starts, ends, closed, rows, patterns, pres, posts)
 
 
