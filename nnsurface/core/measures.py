@@ -114,7 +114,7 @@ def piecewise_measures(pieces: Pieces, activation: str) -> Measures:
         counts = _counts(pieces)
     else:
         counts = (None, None, None)
-    breakpoints, piece_patterns = _reported_breakpoints(pieces)
+    breakpoints, piece_patterns = reported_breakpoints(pieces)
     return Measures(
         input_length=lengths[0],
         surface_length=lengths[-1] if m == 2 else None,
@@ -142,7 +142,16 @@ def _counts(pieces: Pieces) -> tuple[int, int, tuple[int, ...]]:
     return pieces.n_pieces, regions, tuple(per_layer.tolist())
 
 
-def _reported_breakpoints(pieces: Pieces) -> tuple[np.ndarray, np.ndarray]:
+def breakpoints(network: Network, trajectory: Trajectory) -> np.ndarray:
+    """Measures.breakpoints alone: sorted t in [0, 2π) where the activation pattern changes (none
+    for tanh). What the 3-D frame draws of the measures; the lengths' elliptic integrals, which take
+    as long again as the decomposition, can wait until after the frame."""
+    if network.activation == "tanh":
+        return np.empty(0)
+    return reported_breakpoints(decompose(network, trajectory))[0]
+
+
+def reported_breakpoints(pieces: Pieces) -> tuple[np.ndarray, np.ndarray]:
     """Breakpoints as sorted t in [0, 2π) and the pattern of the piece starting at each."""
     if not pieces.closed:
         return np.empty(0), pieces.patterns

@@ -14,8 +14,8 @@ The rest is `Deferred`, computed the first time a view asks, then kept and share
 whose inputs are the same: the grid when the exact regions are drawn (the measures panel asks for it
 after the frame), what only a drawn grid needs (normals, per-point region colours), the sensitivity
 (the editor's tints, shown after the frame), the region palette (colouring by region), and the
-measures of a network without knots (tanh: the frame needs only the measures' breakpoints, and such
-a network has none). So an edit pays for none of them before its frame.
+measures (the frame draws only their breakpoints, computed on their own from the loop's
+decomposition, which the measures then reuse). So an edit pays for none of them before its frame.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import numpy as np
 from nnsurface.core import activations
 from nnsurface.core.grid import GridResult, evaluate_grid, surface_normals
 from nnsurface.core.measures import Measures, measure
+from nnsurface.core.measures import breakpoints as loop_breakpoints
 from nnsurface.core.network import Network
 from nnsurface.core.partition import (
     Partition,
@@ -148,8 +149,8 @@ class Result:
 
     @property
     def measures(self) -> Measures:
-        """The exact measures of the trajectory (computed before the frame when it shows their
-        breakpoints, else when first asked for, by the panels after the frame)."""
+        """The exact measures of the trajectory: computed when first asked for (by the panels, after
+        the frame)."""
         return self.deferred_measures.get()
 
     @property
@@ -201,9 +202,9 @@ def build_result(session: Session, color_mode: str, revision: int, previous: Res
         meas, sens = previous.deferred_measures, previous.deferred_sensitivity
     else:
         meas, sens = Deferred(lambda: measure(net, traj)), Deferred(lambda: sensitivity(net, traj))
-    # The breakpoints are drawn: a network with knots needs its measures now; one without has none.
-    has_knots = net.n_hidden > 0 and len(activations.knots(net.activation)) > 0
-    breakpoints = meas.get().breakpoints if has_knots else np.empty(0)
+    # The frame draws the breakpoints: they are computed now, the lengths after the frame (the
+    # loop's decomposition is kept, so the measures do not repeat it).
+    breakpoints = meas.get().breakpoints if meas.ready() else loop_breakpoints(net, traj)
     lift = LIFT_FRACTION * z_span
     t, xy, f, at_breakpoints = _loop_samples(net, traj, breakpoints)
     bp_xy, bp_f = xy[at_breakpoints], f[at_breakpoints]

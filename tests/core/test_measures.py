@@ -8,7 +8,7 @@ closed forms for linear networks (scipy's complete elliptic integral), and invar
 import numpy as np
 import pytest
 
-from nnsurface.core.measures import Measures, measure
+from nnsurface.core.measures import Measures, breakpoints, measure
 from nnsurface.core.network import Network, original_random, paper_random
 from nnsurface.core.trajectory import Trajectory
 
@@ -461,3 +461,13 @@ def test_as_dict_has_exactly_the_design_keys():
 def test_mismatched_trajectory_dimension_is_refused():
     with pytest.raises(ValueError, match="dimension"):
         measure(original_random((4,), seed=0, input_dim=3), Trajectory.circle())
+
+
+@pytest.mark.parametrize("activation", ["relu", "hardtanh", "tanh", "linear"])
+@pytest.mark.parametrize("seed", range(6))
+def test_the_breakpoints_alone_are_the_measures_breakpoints(activation, seed):
+    net = original_random((5, 3), seed=seed).with_activation(activation)
+    traj = Trajectory.circle((0.3 * seed, -0.2), 1.0 + seed)
+    alone = breakpoints(net, traj)
+    np.testing.assert_array_equal(alone, measure(net, traj).breakpoints)
+    assert (len(alone) > 0) == (activation in ("relu", "hardtanh"))

@@ -192,9 +192,17 @@ def test_before_its_frame_an_edit_computes_only_what_the_frame_shows(window, qtb
     )
     with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
         window.model.set_weight(0, 0, 3, 0.4)
-    assert seen == [(False, False, True)]  # relu: the measures give the breakpoints drawn
+    assert seen == [(False, False, False)]  # relu: the breakpoints drawn, not the lengths
     result = window.model.result()  # the panels asked for the rest after the frame
     assert result.deferred_grid.ready() and result.deferred_sensitivity.ready()
+    assert result.deferred_measures.ready()
+    session = window.model.session()
+    m = measure(session.network, session.trajectory)
+    np.testing.assert_array_equal(result.measures.breakpoints, m.breakpoints)
+    assert len(result.breakpoint_points) == len(m.breakpoints) > 0
+    np.testing.assert_array_equal(
+        result.breakpoint_f, session.network(session.trajectory.points(m.breakpoints))
+    )
 
     seen.clear()
     with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
