@@ -132,14 +132,14 @@ def uploads(monkeypatch):
     calls = []
 
     def spy(name):
-        original = getattr(GL, name)
+        original = getattr(shaded_mesh.raw_gl, name)
 
         def call(target, *args):
             nbytes = args[1] if name == "glBufferSubData" else args[0]
             calls.append((target, nbytes))
             return original(target, *args)
 
-        monkeypatch.setattr(shaded_mesh.GL, name, call)
+        monkeypatch.setattr(shaded_mesh.raw_gl, name, call)
 
     spy("glBufferData")
     spy("glBufferSubData")
