@@ -14,6 +14,8 @@ shrinks to a sliver of it, so ordinary edits visibly raise and lower the surface
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,6 +153,8 @@ class FrameWindow(GLViewMixin, QOpenGLWindow):
     frame). A window swaps its own pixels only, and the other widgets repaint without GL.
     """
 
+    _gathering = False  # inside one_frame(): changes only mark the frame due (read by update() in __init__)
+
     def __init__(self):
         super().__init__()
         self.showing_revision: int | None = None  # the revision of the result handed to the items
@@ -162,7 +166,19 @@ class FrameWindow(GLViewMixin, QOpenGLWindow):
         """Ask for a frame (everything that changes the scene, pyqtgraph's items and camera included,
         comes through here)."""
         self._frame_due = True
-        super().update()
+        if not self._gathering:
+            super().update()
+
+    @contextmanager
+    def one_frame(self) -> Iterator[None]:
+        """Change many items, then ask once for the frame that shows them all, ahead of the widgets
+        (each item asks for a frame on every change; a result changes a dozen of them)."""
+        self._gathering = True
+        try:
+            yield
+        finally:
+            self._gathering = False
+            self.present_first()
 
     def present_first(self) -> None:
         """Ask for a frame, drawn ahead of the widgets' repaints.
@@ -454,6 +470,10 @@ class SurfaceView(QWidget):
 
     # --- drawing a result ------------------------------------------------------------------------
     def show_result(self, result: Result) -> None:
+        with self.gl.window_view.one_frame():
+            self._show(result)
+
+    def _show(self, result: Result) -> None:
         self._result = result
         by_region = result.color_mode == "region"
         exact = result.exact if self._source == "exact" else None
@@ -495,7 +515,6 @@ class SurfaceView(QWidget):
             self.color_bar.show_regions(colors.pattern_palette(g.patterns), g.n_regions)
         self._caption_args = (result, exact, fit, (zmin, zmax))
         self.gl.window_view.showing_revision = result.revision
-        self.gl.window_view.present_first()
 
     def show_caption(self, _announced: Result | None = None) -> None:
         """Write the caption of the result drawn last (the one announced, or a newer one).
