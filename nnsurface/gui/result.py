@@ -251,19 +251,32 @@ def exact_surface(network: Network, extent: float, cap: int | None = None) -> tu
 
 
 _DENSE_T = np.linspace(0.0, 2 * np.pi, TRAJECTORY_SAMPLES + 1)
-_DENSE_COS_SIN = np.column_stack([np.cos(_DENSE_T), np.sin(_DENSE_T)])
+_dense_points: tuple[Trajectory, np.ndarray] | None = None  # x(t) at _DENSE_T for the last loop
 
 
 def _loop_samples(net: Network, traj: Trajectory, breakpoints: np.ndarray):
     """t (the dense samples with every breakpoint merged in), x(t), f(x(t)), and where the breakpoints
-    are among them. The dense samples' cosines and sines are the same for every edit: kept."""
+    are among them.
+
+    The dense samples' points are the same until the loop changes: kept. The few breakpoints are
+    evaluated with them in one pass of the network and then written into their places in order.
+    """
+    global _dense_points
+    if _dense_points is None or _dense_points[0] is not traj:
+        _dense_points = (traj, traj.points(_DENSE_T))
+    dense_xy = _dense_points[1]
     at = _DENSE_T.searchsorted(breakpoints)
     new = _DENSE_T[np.minimum(at, TRAJECTORY_SAMPLES)] != breakpoints  # not already a dense sample
     bps = breakpoints[new]
-    t = np.insert(_DENSE_T, at[new], bps)
-    cos_sin = np.insert(_DENSE_COS_SIN, at[new], np.column_stack([np.cos(bps), np.sin(bps)]), axis=0)
-    xy = traj.center + cos_sin[:, :1] * traj.u + cos_sin[:, 1:] * traj.v
-    return t, xy, net(xy), t.searchsorted(breakpoints)
+    f_both = net(np.concatenate([dense_xy, traj.points(bps)]))
+    slots = at[new] + np.arange(bps.size)  # where the new breakpoints go in the merged order
+    dense = np.ones(_DENSE_T.size + bps.size, dtype=bool)
+    dense[slots] = False
+    t, xy, f = np.empty(dense.size), np.empty((dense.size, dense_xy.shape[1])), np.empty(dense.size)
+    t[dense], t[slots] = _DENSE_T, bps
+    xy[dense], xy[slots] = dense_xy, traj.points(bps)
+    f[dense], f[slots] = f_both[: _DENSE_T.size], f_both[_DENSE_T.size :]
+    return t, xy, f, t.searchsorted(breakpoints)
 
 
 def _height_range(z: np.ndarray) -> tuple[float, float]:
