@@ -16,6 +16,8 @@ For each grid resolution 50², 100², 200², 400², with the window at its defau
   the editor's tints and the sensitivity they need), which the app does in the turn after the frame;
   edit_to_frame + details is the whole work of an edit (without the widgets' repaints);
 - ratio = edit_to_frame / repaint;
+- by_edited_layer_200: edit_to_frame and ratio at 200² when the edited weight is in layer 1 (as
+  everywhere else here: the worst case, every exact cut and loop piece is computed again), 2, ...;
 - the top-level figures are for the surface drawn from the exact regions, what the app draws for
   relu/hardtanh networks by default (the headline); `grid_source` has the same with the grid drawn
   instead, and `view_640x480.tanh` for the default network made tanh (the grid drawn, measures by
@@ -106,6 +108,7 @@ def _one_run(quick: bool) -> dict:
         view = bench.view_size()
         out["view"] = list(view)
         out.update(bench.sizes(sizes, "exact"))
+        out["by_edited_layer_200"] = bench.by_layer(200, "exact")
         out["grid_source"] = bench.sizes(sizes, "grid")
         out.update(bench.screen(sizes, "exact"))
         out["grid_source"].update(bench.screen(sizes, "grid"))
@@ -167,16 +170,18 @@ class _Bench:
 
         settle(100)
 
-    def _next_value(self) -> float:
+    def _next_value(self, base: float) -> float:
         """A new value of the edited weight each time, within ±0.3 of where it started."""
         self.step += 1
-        return round(self.base + 0.01 * ((self.step % 61) - 30), 2)
+        return round(base + 0.01 * ((self.step % 61) - 30), 2)
 
-    def _edit(self) -> None:
-        value = self._next_value()
-        if value == self.spin.value():
-            value = self._next_value()
-        self.spin.setValue(value)
+    def _edit(self, spin=None, base: float | None = None) -> None:
+        """Step `spin` (the first layer's first weight) to a new value near `base` (its start)."""
+        spin, base = (self.spin, self.base) if spin is None else (spin, base)
+        value = self._next_value(base)
+        if value == spin.value():
+            value = self._next_value(base)
+        spin.setValue(value)
 
     # --- measurements --------------------------------------------------------------------------
     def sizes(self, sizes, source: str) -> dict:
@@ -201,6 +206,33 @@ class _Bench:
             edit[str(n)], details[str(n)], repaint[str(n)] = _ms(edits), _ms(rests), _ms(repaints)
         ratio = {k: round(edit[k] / repaint[k], 2) for k in edit}
         return {"edit_to_frame_ms": edit, "details_ms": details, "repaint_ms": repaint, "ratio": ratio}
+
+    def by_layer(self, resolution: int, source: str) -> dict:
+        """edit_to_frame and ratio when the edited weight is in each layer. An edit in layer 1 (the
+        headline figures) changes every cut of the exact regions and every piece of the loop; an
+        edit further up leaves the layers below it as they were."""
+        from nnsurface.gui.weight_editor import weight_name
+
+        self.prepare(resolution, source)
+        out = {}
+        for layer in range(1, len(self.model.session().network.weights) + 1):
+            spin = self.window.weight_editor.spinbox(weight_name(layer, 0, 0))
+            start = spin.value()
+            edits, repaints = [], []
+            for _ in range(EDITS):
+                t = time.perf_counter()
+                self.gl.grabFramebuffer()
+                repaints.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                self._edit(spin, start)
+                self.model.flush(details=False)
+                self.gl.grabFramebuffer()
+                edits.append(time.perf_counter() - t)
+                self.model.flush()
+            spin.setValue(start)
+            self.model.flush()
+            out[str(layer)] = {"edit_to_frame_ms": _ms(edits), "ratio": round(_ms(edits) / _ms(repaints), 2)}
+        return out
 
     def _until_swapped(self, revision: int | None) -> float:
         """Run the event loop until a frame showing `revision` (None: any frame) is swapped; its time."""
