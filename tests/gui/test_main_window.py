@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLabel, QPushButton,
 from nnsurface.core.grid import evaluate_grid
 from nnsurface.core.measures import measure
 from nnsurface.core.network import original_random
+from nnsurface.core.partition import partition
 from nnsurface.gui.formatting import format_count, format_number
 from nnsurface.gui.result import LIFT_FRACTION, TRAJECTORY_SAMPLES
 from nnsurface.gui.weight_editor import bias_name, weight_name
@@ -46,9 +47,13 @@ def test_typing_a_weight_updates_model_surface_trajectory_and_measures(window, q
     m = measure(net, traj)
     t = np.union1d(np.linspace(0.0, 2 * np.pi, TRAJECTORY_SAMPLES + 1), m.breakpoints)
     xy = traj.points(t)
-    lift = LIFT_FRACTION * float(grid.z.max() - grid.z.min())
+    # relu: the surface drawn is the exact regions; f's range over the window is over their vertices
+    part = partition(net, (-view.extent, view.extent, -view.extent, view.extent))
+    vertices = np.concatenate([part.polygon(k) for k in range(part.regions_exact)])
+    heights = net(vertices)
+    lift = LIFT_FRACTION * float(heights.max() - heights.min())
     expected = np.column_stack([xy, net(xy) + lift])
-    np.testing.assert_allclose(window.surface_view.trajectory.pos, expected, rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(window.surface_view.trajectory.pos, expected, rtol=1e-6, atol=1e-6)
 
     def text(key):
         found = window.findChild(QLabel, f"m-{key}")
