@@ -203,6 +203,42 @@ def _mesh_deep():
     return lambda: (region_mesh(part), crease_segments(part))
 
 
+# --- partition after an edit (partition.py resumes after the last unedited hidden layer) -----------
+
+
+def _partition_edits(layer: int, make_network, drawn: bool):
+    """partition (with the mesh and creases when `drawn`, as gui.result.exact_surface) after edits of
+    one weight in `layer` (0 = first), alternating between two values as a held arrow key does: the
+    two networks share every other layer's arrays."""
+    base = make_network()
+    nets = [base.with_weight(layer, 0, 0, base.weights[layer][0, 0] + d) for d in (0.0, 0.01)]
+    turn = [0]
+
+    def call():
+        turn[0] ^= 1
+        part = partition(nets[turn[0]], WINDOW)
+        return (region_mesh(part), crease_segments(part)) if drawn else part
+
+    return call
+
+
+def _register_partition_edits(name: str, make_network, drawn: bool, layers: dict[str, int], repeats: int):
+    for label, layer in layers.items():
+        benchmark(f"{name}_edit_{label}", repeats)(
+            lambda layer=layer: _partition_edits(layer, make_network, drawn)
+        )
+
+
+_register_partition_edits(
+    "exact_surface_default", default_network, True, {"layer_1": 0, "layer_2": 1, "output": 2}, 300
+)
+_register_partition_edits(
+    "partition_2_16_16_16_1_relu", _deep_relu, False, {"layer_1": 0, "layer_2": 1, "output": 3}, 20
+)
+
+# --- end of partition after an edit ------------------------------------------------------------------
+
+
 def medians_ms(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
     """(wall, CPU) medians in ms over `repeats` calls, after one warm-up call."""
     fn()
