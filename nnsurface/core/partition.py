@@ -12,6 +12,10 @@ arithmetic in the same order, so the result does not depend on where one hands o
 A partition of few regions is drawn (mesh and creases) in the loops that finish it, and
 region_mesh and crease_segments return that drawing rather than making it from the arrays.
 
+While the user edits one layer, the layers before it cut the window exactly as they did for the last
+partition, so partition keeps the regions after the last unedited hidden layer and resumes from there
+(an edit of the output layer cuts nothing at all): see _Kept.
+
 Tolerance: a vertex within TOLERANCE · (window size) of a cutting line counts as on it, and a polygon is
 cut only if it has vertices strictly beyond that distance on both sides. So a line through a vertex,
 a line along an edge, coincident lines of two units and near-misses never create slivers thinner than
@@ -22,8 +26,10 @@ it; a constant exactly at a knot is on the piece below, as in activations.piece_
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -104,14 +110,24 @@ def partition(
         raise ValueError(f"network: exact regions need 2 inputs, got {network.input_dim}")
     if network.n_hidden and not activations.is_piecewise_linear(network.activation):
         raise ValueError(f"network: {network.activation} is not piecewise linear; use the grid")
+    global _kept
     eps = TOLERANCE * max(x1 - x0, y1 - y0)
-    regions: _ListRegions | _Regions = _ListRegions(x0, x1, y0, y1, sum(network.widths)).stored()
+    widths = network.widths
+    key = (network.activation, widths, (x0, x1, y0, y1), eps, cap)
+    layers = tuple(zip(network.weights[:-1], network.biases[:-1], strict=True))
+    shared, start, kept = _resume_point(key, layers)
+    # The current layer's input on each region as an affine map of (x, y, 1): affine[k, j, region].
+    if kept is None:
+        regions: _ListRegions | _Regions = _ListRegions(x0, x1, y0, y1, sum(widths)).stored()
+        affine = _IDENTITY
+    else:  # cuts change regions in place: the kept ones are copied first (finished changes nothing)
+        regions = kept.regions.copy() if start < len(layers) else kept.regions
+        affine = kept.affine
     knots = activations.knots(network.activation) if network.n_hidden else ()
     slopes, offsets = activations.piece_affine(network.activation) if network.n_hidden else (None, None)
-    # The current layer's input on each region as an affine map of (x, y, 1): affine[k, j, region].
-    affine = np.eye(3, 2)[:, :, None]
-    column = 0
-    for w, b in zip(network.weights[:-1], network.biases[:-1], strict=True):
+    column = sum(widths[:start])
+    for i in range(start, len(layers)):
+        w, b = layers[i]
         pre = np.matmul(w.T, affine)  # (3, width, P)
         pre[2] += b[:, None]
         regions.begin_layer(pre)
@@ -125,8 +141,67 @@ def partition(
         affine = regions.pre_activations() * slopes[pieces]
         affine[2] += offsets[pieces]
         column += w.shape[1]
+        if i + 1 == shared:
+            kept = _Cut(regions if shared == len(layers) else regions.copy(), affine)
     plane = np.matmul(network.weights[-1].T, affine)[:, 0].T + [0.0, 0.0, network.biases[-1][0]]
-    return regions.finished((x0, x1, y0, y1), eps, plane)
+    part = regions.finished((x0, x1, y0, y1), eps, plane)
+    _kept = _Kept(key, layers, shared, kept)  # only now: a partition that failed keeps the last one
+    return part
+
+
+class _Cut(NamedTuple):
+    """The window cut by some hidden layers: the regions, and the next layer's input on each of them
+    as an affine map of (x, y, 1), (3, fan_in, P). Never changed once kept (a resumed partition cuts
+    a copy of the regions), so any later partition may resume from it."""
+
+    regions: _ListRegions | _Regions
+    affine: np.ndarray
+
+
+class _Kept(NamedTuple):
+    """Where the last partition can be resumed.
+
+    key: (activation, widths, window, eps, cap) of that partition: the regions depend on all of them
+    but the widths, which size their pattern rows (and the cap, which a resumed partition must obey
+    in the layers it skips as the kept one did). layers: its hidden layers' (weights, bias) arrays.
+    n: the first hidden layer in which its network differed from the one partitioned before it, and
+    cut: the window cut by the n layers before that one (None for n = 0: the window itself).
+
+    An edit copies only the edited layer's arrays (Network.with_weight/with_bias share the others),
+    and read-only arrays of the same identity hold the same numbers; so while one layer is being
+    edited each partition resumes at that layer (the first edit of a layer resumes where the last
+    partition did, a first-layer edit cuts every layer, an output-layer edit none). One state is kept,
+    not one per layer, as pieces.decompose does: a held key edits one layer, and keeping every layer's
+    regions would copy them all on every full partition. It holds the layers' arrays (references),
+    the regions after n layers (their vertices, bounding discs, patterns, and the last layer's
+    pre-activations) and the affine maps entering layer n + 1.
+    """
+
+    key: tuple
+    layers: tuple[tuple[np.ndarray, np.ndarray], ...]
+    n: int
+    cut: _Cut | None
+
+
+_kept: _Kept | None = None
+_IDENTITY = np.eye(3, 2)[:, :, None]  # the input (x, y) as an affine map of (x, y, 1)
+_IDENTITY.setflags(write=False)
+
+
+def _resume_point(key: tuple, layers: tuple) -> tuple[int, int, _Cut | None]:
+    """(how many leading hidden layers are the kept partition's, n, the window cut by n of them), or
+    (…, 0, None) when it cannot be resumed."""
+    kept = _kept
+    if kept is None or kept.key != key:
+        return 0, 0, None
+    shared = 0
+    for (w, b), (w2, b2) in zip(kept.layers, layers, strict=False):
+        if w is not w2 or b is not b2:
+            break
+        shared += 1
+    if kept.n > shared:
+        return shared, 0, None
+    return shared, kept.n, kept.cut
 
 
 class _ListRegions:
@@ -155,6 +230,14 @@ class _ListRegions:
     @property
     def size(self) -> int:
         return len(self.polys)
+
+    def copy(self) -> _ListRegions:
+        """The same polygons, to cut without changing these: a cut changes a polygon's pieces in
+        place (its vertex lists, and the layer's pre-activations, it replaces: they are shared)."""
+        other = _ListRegions.__new__(_ListRegions)
+        other.polys = [_Polygon(poly.xs, poly.ys, poly.pieces.copy(), poly.origin) for poly in self.polys]
+        other.pre, other.lines = self.pre, self.lines
+        return other
 
     def stored(self) -> _ListRegions | _Regions:
         """Self while small, else the same polygons as arrays."""
@@ -345,6 +428,14 @@ class _Regions:
 
     def stored(self) -> _Regions:
         return self
+
+    def copy(self) -> _Regions:
+        """The same polygons, to cut without changing these: cuts write into every per-polygon array
+        but pre, which begin_layer replaces before any cut (so it is shared)."""
+        other = copy.copy(self)
+        for name in ("xs", "ys", "counts", "cx", "cy", "radius", "pieces"):
+            setattr(other, name, getattr(self, name).copy())
+        return other
 
     def begin_layer(self, pre: np.ndarray) -> None:
         """Set the layer's pre-activations on each polygon, (3, width, P)."""

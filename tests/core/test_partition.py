@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nnsurface.core import partition as partition_module
 from nnsurface.core.grid import evaluate_grid
 from nnsurface.core.network import Network, default_network, paper_random
 from nnsurface.core.partition import (
+    REGION_CAP,
     Partition,
     PartitionTooLarge,
     crease_segments,
@@ -18,6 +23,17 @@ from nnsurface.core.partition import (
 )
 
 SQUARE5 = (-5.0, 5.0, -5.0, 5.0)
+
+
+def fresh_partition(net: Network, window, cap: int = REGION_CAP) -> Partition:
+    """The partition cut from the window itself: the state kept by earlier calls is set aside (and
+    kept as it was), so that it neither is resumed nor replaced."""
+    kept = partition_module._kept
+    partition_module._kept = None
+    try:
+        return partition(net, window, cap)
+    finally:
+        partition_module._kept = kept
 
 
 # --- independent references ----------------------------------------------------------------------
@@ -441,7 +457,7 @@ def test_loop_and_array_splitting_agree(monkeypatch):
     results = []
     for few in (0, 10**9):
         monkeypatch.setattr(module, "_FEW", few)
-        results.append(partition(net, SQUARE5))
+        results.append(fresh_partition(net, SQUARE5))
     a, b = results
     assert a.regions_exact == b.regions_exact > 20
     for name in ("vertices", "counts", "patterns", "gradients", "offsets"):
@@ -492,12 +508,12 @@ def test_list_and_array_regions_agree_to_the_bit(monkeypatch):
     crossed = 0
     for net, window in _random_networks(90):
         monkeypatch.setattr(module, "LIST_REGIONS", 0)
-        arrays = partition(net, window)
+        arrays = fresh_partition(net, window)
         assert arrays.drawing is None
         mesh, creases = region_mesh(arrays), crease_segments(arrays)
         for limit in (1, 5, 17, 10**9):
             monkeypatch.setattr(module, "LIST_REGIONS", limit)
-            part = partition(net, window)
+            part = fresh_partition(net, window)
             _assert_same(part, arrays, ("vertices", "counts", "patterns", "gradients", "offsets"))
             assert part.crease_length == arrays.crease_length
             crossed += 1 < limit < part.regions_exact
@@ -542,3 +558,150 @@ def test_border_codes_are_the_tolerance_test(window):
     ]
     assert border.codes(xs, ys) == expected
     assert any(expected) and not all(expected)
+
+
+# --- the partition resumed after an edit ------------------------------------------------------------
+
+
+def assert_identical(got: Partition, want: Partition) -> None:
+    """Every field bit for bit (signs of zeros included), the drawing too."""
+    assert got.window == want.window
+    for name in ("vertices", "counts", "patterns", "gradients", "offsets"):
+        a, b = getattr(got, name), getattr(want, name)
+        assert a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes(), name
+    assert got.crease_length == want.crease_length
+    assert (got.drawing is None) == (want.drawing is None)
+    if got.drawing is not None:
+        (mesh, creases), (mesh2, creases2) = got.drawing, want.drawing
+        for a, b in [(getattr(mesh, n), getattr(mesh2, n)) for n in vars(mesh)] + [(creases, creases2)]:
+            assert a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+def _partition_or_cap(net: Network, window, cap: int, fresh: bool):
+    """The partition, or PartitionTooLarge's cap when there are more than `cap` regions."""
+    try:
+        return (fresh_partition if fresh else partition)(net, window, cap)
+    except PartitionTooLarge as e:
+        return e.cap
+
+
+def _edited(net: Network, rng: np.random.Generator, layer: int, value: float) -> Network:
+    """net with one weight or bias of `layer`, picked by rng, set to `value` (as the app's editor)."""
+    if rng.random() < 0.3:
+        return net.with_bias(layer, int(rng.integers(net.biases[layer].size)), value)
+    rows, cols = net.weights[layer].shape
+    return net.with_weight(layer, int(rng.integers(rows)), int(rng.integers(cols)), value)
+
+
+@pytest.mark.parametrize(
+    ("widths", "activation", "cap_share"),
+    [
+        ((3,), "relu", None),
+        ((4, 4), "relu", None),
+        ((4, 4), "hardtanh", None),
+        ((2, 5, 3), "relu", None),
+        ((3, 3, 3), "hardtanh", None),
+        ((8, 8), "relu", None),  # ~100 regions: from lists to arrays part way through
+        ((6, 6, 6), "hardtanh", None),
+        ((8, 8), "hardtanh", 1.0),  # edits around the cap: some partitions fail
+        ((5, 5, 5), "relu", 1.0),
+    ],
+)
+def test_resumed_partitions_after_edits_are_the_fresh_ones(widths, activation, cap_share):
+    # Each edit shares the unedited layers' arrays with the network before it, so partition resumes
+    # after the last unedited hidden layer; most edits are made twice, as a held arrow key does (the
+    # second resumes at the edited layer). Zeros make dead and constant units on the way. With a cap
+    # at the first network's count, some edits have too many regions: the kept state must survive.
+    rng = np.random.default_rng(sum(widths) + len(activation))
+    net = paper_random(widths, sigma_w2=2.0, sigma_b2=0.3, seed=len(widths), activation=activation)
+    window = (-4.0, 3.0, -3.5, 4.5)
+    cap = int(cap_share * fresh_partition(net, window).regions_exact) if cap_share else REGION_CAP
+    partition_module._kept = None
+    _partition_or_cap(net, window, cap, fresh=False)
+    kept_at, failed = set(), 0
+    for layer in rng.permutation(np.repeat(np.arange(len(net.weights)), 4)).tolist():
+        value = float(rng.choice([0.0, rng.normal()]))
+        for step in (value, value + 0.25)[: int(rng.integers(1, 3))]:
+            net = _edited(net, rng, layer, step)
+            before = partition_module._kept
+            got = _partition_or_cap(net, window, cap, fresh=False)
+            want = _partition_or_cap(net, window, cap, fresh=True)
+            if isinstance(want, int):
+                assert got == want
+                assert partition_module._kept is before  # a failed partition keeps the last state
+                failed += 1
+            else:
+                assert_identical(got, want)
+                kept_at.add(partition_module._kept.n)
+    # States were kept (and resumed by the next edit of the same layer) before the first layer, after
+    # every hidden layer (output-layer edits, which cut nothing) and in between.
+    assert kept_at == set(range(len(widths) + 1))
+    assert (failed > 0) == (cap_share is not None)
+
+
+def _resumable(net: Network, layer: int, window=SQUARE5):
+    """After two edits of `layer` (a weight), the state kept after the layers before it, and the
+    network of a third edit, which resumes from it."""
+    partition_module._kept = None
+    for value in (0.3, -0.2):
+        net = net.with_weight(layer, 0, 0, value)
+        partition(net, window)
+    assert partition_module._kept.n == layer
+    return partition_module._kept, net.with_weight(layer, 0, 0, 0.7)
+
+
+@pytest.mark.parametrize(
+    ("widths", "layer", "form"),
+    [
+        ((4, 4), 1, "_ListRegions"),
+        ((4, 4), 2, "_ListRegions"),
+        ((8, 8, 8), 1, "_ListRegions"),  # 26 regions, 160 after the next layer: arrays on the way
+        ((8, 8, 8), 2, "_Regions"),
+        ((8, 8, 8), 3, "_Regions"),
+    ],
+)
+def test_resuming_twice_from_one_state_changes_nothing(widths, layer, form):
+    # The kept regions are lists (few) or arrays (many), after one or two layers, or after every
+    # hidden layer (output-layer edits): resumed twice, the same partition, and the state unchanged.
+    net = paper_random(widths, sigma_w2=2.0, sigma_b2=0.3, seed=7, activation="relu")
+    kept, edited = _resumable(net, layer)
+    assert type(kept.cut.regions).__name__ == form
+    state = pickle.dumps(kept)
+    first = partition(edited, SQUARE5)
+    partition_module._kept = kept
+    second = partition(edited, SQUARE5)
+    assert pickle.dumps(kept) == state
+    assert_identical(first, fresh_partition(edited, SQUARE5))
+    assert_identical(second, first)
+
+
+def test_another_activation_window_cap_or_width_is_cut_afresh():
+    # The state kept after every hidden layer (two output-layer edits) must not be taken by a partition
+    # of another activation, window, cap, or by a network with other widths sharing the hidden arrays.
+    net = paper_random((5, 5), sigma_w2=2.0, sigma_b2=0.3, seed=3, activation="relu")
+    kept, edited = _resumable(net, 2)
+    count = fresh_partition(edited, SQUARE5).regions_exact
+
+    other = copy.copy(edited)
+    object.__setattr__(other, "activation", "hardtanh")
+    partition_module._kept = kept
+    assert_identical(partition(other, SQUARE5), fresh_partition(other, SQUARE5))
+
+    window = (-5.0, 5.0, -5.0, 4.0)
+    partition_module._kept = kept
+    assert_identical(partition(edited, window), fresh_partition(edited, window))
+
+    partition_module._kept = kept
+    with pytest.raises(PartitionTooLarge):
+        partition(edited, SQUARE5, cap=count - 1)
+
+    wider = copy.copy(edited)  # the hidden layers' arrays shared, but a unit more in the last one
+    rng = np.random.default_rng(0)
+    w, b = edited.weights[1], edited.biases[1]
+    object.__setattr__(
+        wider, "weights", (edited.weights[0], np.column_stack([w, w[:, 0]]), rng.normal(size=(6, 1)))
+    )
+    object.__setattr__(wider, "biases", (edited.biases[0], np.append(b, 0.5), edited.biases[2]))
+    partition(wider.with_weight(2, 0, 0, 1.0), SQUARE5)  # the state after layer 1, in a wider net
+    partition_module._kept = partition_module._kept._replace(layers=kept.layers)
+    assert_identical(partition(edited, SQUARE5), fresh_partition(edited, SQUARE5))
