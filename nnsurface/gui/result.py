@@ -85,7 +85,6 @@ class ExactSurface:
     partition: Partition
     mesh: RegionMesh  # the regions fan-triangulated and lifted onto their planes
     creases: np.ndarray  # (K, 2, 3) float32 crease segments on the surface
-    vertex_regions: np.ndarray  # (N,) int32 region of each mesh vertex
     z_range: tuple[float, float]  # min and max of f over the window: over the mesh's vertices
 
     @cached_property
@@ -96,7 +95,8 @@ class ExactSurface:
 
     def vertex_colors(self) -> np.ndarray:
         """(N, 4) uint8: every vertex in its region's colour, so each region is one flat colour."""
-        return self.palette[self.vertex_regions]
+        counts = self.partition.counts  # the mesh holds each region's vertices in turn
+        return self.palette[np.repeat(np.arange(len(counts)), counts)]
 
 
 class GridShading:
@@ -244,7 +244,6 @@ def exact_surface(network: Network, extent: float, cap: int | None = None) -> tu
         partition=part,
         mesh=mesh,
         creases=_read_only(crease_segments(part)),
-        vertex_regions=_read_only(np.repeat(np.arange(part.regions_exact, dtype=np.int32), part.counts)),
         z_range=_height_range(mesh.vertices[:, 2]),
     )
     return surface, ""
