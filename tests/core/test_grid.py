@@ -83,6 +83,15 @@ def test_smooth_activations_have_one_region(activation):
     _check_against_network(net, 4.0, 30)
 
 
+@pytest.mark.parametrize("widths", [(4, 4), (16, 16, 16), (40, 40), (8,) * 6])
+@pytest.mark.parametrize("seed", range(4))
+def test_tanh_grids_in_float32_are_within_a_few_millionths_of_f(widths, seed):
+    net = paper_random(widths, sigma_w2=4.0, sigma_b2=0.5, seed=seed, activation="tanh")
+    g = evaluate_grid(net, 5.0, 41)
+    f = net(_points(g.x, g.y)).reshape(41, 41)
+    assert np.abs(g.z - f).max() <= 5e-6 * (1 + np.abs(f).max())
+
+
 def test_many_units_use_several_words():
     # 2·3·40 = 240 thermometer bits for hardtanh: five packed words
     net = paper_random((40, 40, 40), sigma_w2=4.0, sigma_b2=0.5, seed=1, activation="hardtanh")
