@@ -40,6 +40,10 @@ class ColorBar(QWidget):
         self._mode, self._swatches, self._n_regions = "region", palette[:MAX_SWATCHES], n_regions
         self.update()
 
+    def shown(self) -> tuple[str, tuple[float, float] | int]:
+        """What the bar shows: ("height", (zmin, zmax)) or ("region", the number of regions)."""
+        return (self._mode, self._range) if self._mode == "height" else (self._mode, self._n_regions)
+
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)

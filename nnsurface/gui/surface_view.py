@@ -445,7 +445,7 @@ class SurfaceView(QWidget):
         self._creases_visible = True
         self._result: Result | None = None
         self._drawn_source: str | None = None
-        self._caption_args: tuple | None = None  # what the caption of the result drawn last says
+        self._legend: tuple | None = None  # what the colour bar and caption of the result drawn last say
 
         self.color_bar = ColorBar()
         self.caption_area = CaptionArea()
@@ -464,7 +464,7 @@ class SurfaceView(QWidget):
         column.addLayout(row, 1)
         column.addWidget(self.caption_area)
         model.surfaceChanged.connect(self.show_result)
-        model.resultChanged.connect(self.show_caption)
+        model.resultChanged.connect(self.show_legend)
         if model.result() is not None:
             self._redraw(model.result())
 
@@ -506,6 +506,20 @@ class SurfaceView(QWidget):
         shadow = result.trajectory_points.copy()
         shadow[:, 2] = -half
         self.shadow.setData(pos=shadow)
+        self._legend = (result, exact, fit, (zmin, zmax), by_region)
+        self.gl.window_view.showing_revision = result.revision
+
+    def show_legend(self, _announced: Result | None = None) -> None:
+        """Write the colour bar and the caption of the result drawn last (the one announced, or a
+        newer one).
+
+        They are widgets, repainted after the frame anyway; fitting the caption's text to its width
+        alone takes a third of a millisecond. So they are written with the panels (resultChanged),
+        not before the frame, and during a burst of edits they are repainted as often as the panels.
+        """
+        if self._legend is None:
+            return
+        result, exact, fit, (zmin, zmax), by_region = self._legend
         if not by_region:
             self.color_bar.show_heights(zmin, zmax)
         elif exact is not None:
@@ -513,17 +527,7 @@ class SurfaceView(QWidget):
         else:
             g = result.grid
             self.color_bar.show_regions(colors.pattern_palette(g.patterns), g.n_regions)
-        self._caption_args = (result, exact, fit, (zmin, zmax))
-        self.gl.window_view.showing_revision = result.revision
-
-    def show_caption(self, _announced: Result | None = None) -> None:
-        """Write the caption of the result drawn last (the one announced, or a newer one).
-
-        It is a widget, repainted after the frame anyway, and fitting its text to its width takes a
-        third of a millisecond, so it is written with the panels (resultChanged), not before the frame.
-        """
-        if self._caption_args is not None:
-            self.caption_area.set_text(self._caption(*self._caption_args))
+        self.caption_area.set_text(self._caption(result, exact, fit, (zmin, zmax)))
 
     @staticmethod
     def _caption(
@@ -639,7 +643,7 @@ class SurfaceView(QWidget):
     def _redraw(self, result: Result) -> None:
         """Draw a result outside the model's announcements: the frame and its caption at once."""
         self.show_result(result)
-        self.show_caption()
+        self.show_legend()
 
     def set_mesh_lines(self, visible: bool) -> None:
         """Draw the grid's rows and columns over the grid surface."""

@@ -113,7 +113,8 @@ def test_after_a_burst_every_view_shows_the_final_state(window, qtbot):
     assert values["regions_grid"].text() == format_count(
         evaluate_grid(net, view.extent, view.resolution).n_regions
     )
-    zmin, zmax = result.surface_range  # the caption, written with the panels, is the final one too
+    zmin, zmax = result.surface_range  # the legend, written with the panels, is the final one too
+    assert window.surface_view.color_bar.shown() == ("height", (zmin, zmax))
     caption = window.surface_view.caption.text()
     assert f"f from {format_number(zmin)} to {format_number(zmax)}" in caption
     assert f"{result.exact.partition.regions_exact} exact linear regions" in caption

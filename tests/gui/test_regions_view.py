@@ -85,6 +85,7 @@ def test_hardtanh_regions_and_flat_region_colours_from_the_patterns(window, qtbo
     drawn = gpu(window, window.surface_view.regions, "a_color", np.uint8, 4)
     expected = colors.pattern_palette(part.patterns)[np.repeat(np.arange(part.regions_exact), part.counts)]
     np.testing.assert_array_equal(drawn, expected)
+    assert window.surface_view.color_bar.shown() == ("region", part.regions_exact)
 
 
 def test_a_region_keeps_its_colour_across_a_small_edit(window, qtbot):
