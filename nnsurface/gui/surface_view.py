@@ -76,7 +76,8 @@ class GridSurface(ShadedMesh):
 
     def show(self, result: Result, by_region: bool) -> None:
         self._result, self._by_region = result, by_region
-        self.update()
+        if self.visible():  # a hidden grid is taken up when it is shown (setVisible asks for a frame)
+            self.update()
 
     def heights(self) -> np.ndarray | None:
         """The grid heights this item draws (or would, when shown), z[i, j] = f(x[i], y[j])."""
@@ -363,6 +364,12 @@ class LabelsItem(gl.GLGraphicsItem.GLGraphicsItem):
                 painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label.text)
 
 
+def _set_visible(item: gl.GLGraphicsItem.GLGraphicsItem, visible: bool) -> None:
+    """Show or hide an item, asking for no frame when that changes nothing."""
+    if item.visible() != visible:
+        item.setVisible(visible)
+
+
 @dataclass(frozen=True)
 class VerticalFit:
     """Scene z = (f − offset) · scale."""
@@ -479,10 +486,10 @@ class SurfaceView(QWidget):
         exact = result.exact if self._source == "exact" else None
         self._drawn_source = "exact" if exact is not None else "grid"
         self.surface.show(result, by_region)
-        self.surface.setVisible(exact is None)
-        self.regions.setVisible(exact is not None)
+        _set_visible(self.surface, exact is None)
+        _set_visible(self.regions, exact is not None)
         has_creases = exact is not None and len(exact.creases) > 0
-        self.creases.setVisible(has_creases and self._creases_visible)
+        _set_visible(self.creases, has_creases and self._creases_visible)
         if exact is not None:
             self.regions.show(exact, by_region, exact.z_range)
             if has_creases:
@@ -491,7 +498,7 @@ class SurfaceView(QWidget):
         bps = result.breakpoint_points
         size = breakpoint_size(len(bps))
         for item, extra in ((self.breakpoint_halo, 4), (self.breakpoints, 0)):
-            item.setVisible(len(bps) > 0)
+            _set_visible(item, len(bps) > 0)
             if len(bps):
                 item.setData(pos=bps, size=size + extra)
         extent = result.session.view.extent
