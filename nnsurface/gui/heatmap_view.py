@@ -60,6 +60,7 @@ class HeatmapView(QWidget):
 
     def __init__(self, model: SessionModel, reason: str, parent: QWidget | None = None):
         super().__init__(parent)
+        model.set_exact_first(False)  # the heatmap is the grid: the exact regions are only counted
         self.banner = QLabel(
             f"<b>3-D view unavailable</b>: {reason}. The surface is shown from above as a heatmap; "
             "everything else works as usual."

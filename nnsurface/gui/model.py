@@ -79,6 +79,7 @@ class SessionModel(QObject):
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self._run: SessionCommand | None = None  # the step a run of small edits is extending
         self._color_mode = colors.COLOR_MODES[0]
+        self._exact_first = True
         self._result: Result | None = None
         self._revision = 0
         self._timer = QTimer(self)
@@ -234,6 +235,13 @@ class SessionModel(QObject):
         self._edit(Session(), "Reset to the defaults")
 
     @Slot(str)
+    def set_exact_first(self, on: bool) -> None:
+        """Whether the 3-D view draws the exact linear regions (when there are): then they are
+        computed before its frame; else the grid is, and the regions wait until the panels ask."""
+        if on != self._exact_first:
+            self._exact_first = on
+            self._timer.start()
+
     def set_color_mode(self, mode: str) -> None:
         if mode not in colors.COLOR_MODES:
             raise ValueError(f"unknown colour mode {mode!r}; expected one of {', '.join(colors.COLOR_MODES)}")
@@ -290,7 +298,9 @@ class SessionModel(QObject):
 
     def _recompute(self) -> None:
         self._revision += 1
-        self._result = build_result(self._session, self._color_mode, self._revision, self._result)
+        self._result = build_result(
+            self._session, self._color_mode, self._revision, self._result, self._exact_first
+        )
         self.surfaceChanged.emit(self._result)
         now = time.monotonic()
         if self._details_deadline is None:

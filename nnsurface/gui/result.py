@@ -12,7 +12,8 @@ of networks with more regions than EXACT_REGION_CAP, and a view may draw it on r
 A result is built in the order the window shows it. What the 3-D frame draws is computed at once.
 The rest is `Deferred`, computed the first time a view asks, then kept and shared with later results
 whose inputs are the same: the grid when the exact regions are drawn (the measures panel asks for it
-after the frame), what only a drawn grid needs (normals, per-point region colours), the sensitivity
+after the frame), the exact regions when the grid is drawn instead (exact_first off), what only a
+drawn grid needs (normals, per-point region colours), the sensitivity
 (the editor's tints, shown after the frame), the region palette (colouring by region), and the
 measures (the frame draws only their breakpoints, computed on their own from the loop's
 decomposition, which the measures then reuse). So an edit pays for none of them before its frame.
@@ -133,10 +134,13 @@ class Result:
     session: Session
     deferred_grid: Deferred[GridResult]
     grid_shading: GridShading
-    exact: ExactSurface | None  # None for tanh/linear networks and beyond EXACT_REGION_CAP regions
-    exact_note: str  # why `exact` is None, for the view's caption ("" when it is not)
+    # (ExactSurface or None for tanh/linear networks and beyond EXACT_REGION_CAP regions, why it is None)
+    deferred_exact: Deferred[tuple[ExactSurface | None, str]]
+    exact_first: bool  # the exact regions were asked for before the frame (the 3-D view draws them)
     color_mode: str
-    surface_range: tuple[float, float]  # min and max of f: exact.z_range if there is `exact`, else z_range
+    # min and max of f over the surface the 3-D view draws: exact.z_range if exact_first and there is
+    # `exact`, else z_range (the grid's)
+    surface_range: tuple[float, float]
     z_span: float  # the height used for scaling: surface_range's span, or the extent if f is flat
     lift: float  # how far above the surface the trajectory is drawn, in data units
     trajectory_t: np.ndarray  # (k,) t in [0, 2π], dense, with every breakpoint and both ends
@@ -146,6 +150,17 @@ class Result:
     breakpoint_points: np.ndarray  # (b, 3) float32 (x₁, x₂, f + lift)
     deferred_measures: Deferred[Measures]
     deferred_sensitivity: Deferred[Sensitivity]
+
+    @property
+    def exact(self) -> ExactSurface | None:
+        """The exact linear regions in the window: computed before the frame when the 3-D view draws
+        them (exact_first), else when first asked for (by the measures panel, after the frame)."""
+        return self.deferred_exact.get()[0]
+
+    @property
+    def exact_note(self) -> str:
+        """Why `exact` is None, for the view's caption ("" when it is not)."""
+        return self.deferred_exact.get()[1]
 
     @property
     def measures(self) -> Measures:
@@ -172,9 +187,16 @@ class Result:
         return self.deferred_sensitivity.get()
 
 
-def build_result(session: Session, color_mode: str, revision: int, previous: Result | None = None) -> Result:
+def build_result(
+    session: Session,
+    color_mode: str,
+    revision: int,
+    previous: Result | None = None,
+    exact_first: bool = True,
+) -> Result:
     """All numbers the views need for `session`, reusing the parts of `previous` whose inputs are the same
-    objects (sessions are immutable, so identity means equality)."""
+    objects (sessions are immutable, so identity means equality). exact_first: the 3-D view draws the
+    exact regions when there are (else the grid, and the regions wait until the panels ask)."""
     net, traj, view = session.network, session.trajectory, session.view
     prev = previous.session if previous is not None else None
     same_net = prev is not None and prev.network is net
@@ -183,9 +205,10 @@ def build_result(session: Session, color_mode: str, revision: int, previous: Res
     same_loop = same_net and prev.trajectory is traj
 
     if same_window:
-        exact, exact_note = previous.exact, previous.exact_note
+        deferred_exact = previous.deferred_exact
     else:
-        exact, exact_note = exact_surface(net, view.extent)
+        deferred_exact = Deferred(lambda: exact_surface(net, view.extent))
+    exact = deferred_exact.get()[0] if exact_first else None
     if same_grid:
         grid, shading = previous.deferred_grid, previous.grid_shading
     else:
@@ -213,8 +236,8 @@ def build_result(session: Session, color_mode: str, revision: int, previous: Res
         session=session,
         deferred_grid=grid,
         grid_shading=shading,
-        exact=exact,
-        exact_note=exact_note,
+        deferred_exact=deferred_exact,
+        exact_first=exact_first,
         color_mode=color_mode,
         surface_range=(zmin, zmax),
         z_span=z_span,

@@ -394,6 +394,7 @@ class SurfaceView(QWidget):
 
     def __init__(self, model: SessionModel, parent: QWidget | None = None):
         super().__init__(parent)
+        self._model = model
         self.gl = GLViewHost()
         self.gl.setBackgroundColor(BACKGROUND)
         self.gl.setMinimumSize(320, 240)
@@ -631,6 +632,7 @@ class SurfaceView(QWidget):
             )
         if source != self._source:
             self._source = source
+            self._model.set_exact_first(source == "exact")  # what the next results compute first
             if self._result is not None:
                 self._redraw(self._result)
 

@@ -215,3 +215,26 @@ def test_before_its_frame_an_edit_computes_only_what_the_frame_shows(window, qtb
     m = measure(session.network, session.trajectory)
     assert label(window, "output_length") == format_number(m.output_length)
     assert label(window, "transitions") == MISSING
+
+
+def test_while_the_grid_is_drawn_the_exact_regions_wait_for_the_panels(window, qtbot):
+    model, view = window.model, window.surface_view
+    seen = []
+    model.surfaceChanged.connect(lambda r: seen.append((r.deferred_grid.ready(), r.deferred_exact.ready())))
+    window.exact_regions_action.setChecked(False)
+    with qtbot.waitSignal(model.resultChanged, timeout=20000):
+        model.set_weight(0, 1, 2, -0.7)
+    assert seen[-1] == (True, False)  # the grid for the frame, the regions not yet
+    assert view.drawn_source() == "grid"
+    session = model.session()
+    grid = evaluate_grid(session.network, session.view.extent, session.view.resolution)
+    assert model.result().surface_range == (float(grid.z.min()), float(grid.z.max()))  # of the grid drawn
+    part = core_partition(window)
+    assert label(window, "regions_exact") == format_count(part.regions_exact)  # counted for the panel
+
+    seen.clear()
+    window.exact_regions_action.setChecked(True)  # back to the regions: computed first again
+    with qtbot.waitSignal(model.resultChanged, timeout=20000):
+        model.set_weight(0, 1, 2, -0.6)
+    assert seen[-1][1] is True
+    check_drawn_exactly(window)
