@@ -11,12 +11,15 @@ import argparse
 import json
 import os
 import resource
+import sys
 import time
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout, as the others
 # As `nnsurface sweep` does: one BLAS thread per worker process (set before numpy loads).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from nnsurface.core.expressivity import SweepSettings, ratio_summaries, run_sweep
+from nnsurface.core.expressivity import SweepSettings, ratio_summaries, run_sweep  # noqa: E402
 
 
 def _cpu_seconds() -> float:
