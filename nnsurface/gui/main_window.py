@@ -9,6 +9,7 @@ once, before any GL widget is made; see heatmap_view.opengl_problem).
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import (
@@ -32,13 +33,15 @@ from nnsurface.gui.dialogs import Dialogs
 from nnsurface.gui.file_actions import FileActions, action
 from nnsurface.gui.heatmap_view import HeatmapView, opengl_problem
 from nnsurface.gui.help import GuideDialog, show_about
-from nnsurface.gui.lab import LabWindow
 from nnsurface.gui.measures_panel import MeasuresPanel
 from nnsurface.gui.model import Document, SessionModel
 from nnsurface.gui.plots import PlotsPanel
 from nnsurface.gui.result import Result
 from nnsurface.gui.settings import AppSettings
 from nnsurface.gui.weight_editor import WeightEditor
+
+if TYPE_CHECKING:
+    from nnsurface.gui.lab import LabWindow
 
 DEFAULT_SIZE = (1440, 900)
 TITLE = "nnsurface"
@@ -240,6 +243,8 @@ class MainWindow(QMainWindow):
     def open_lab(self) -> LabWindow:
         """The expressivity lab, made on first use and raised after that."""
         if self._lab is None:
+            from nnsurface.gui.lab import LabWindow  # on first use: its imports cost ~35 ms at start
+
             self._lab = LabWindow(self, current_network_provider=self.model.session)
         self._lab.show()
         self._lab.raise_()
