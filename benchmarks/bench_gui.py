@@ -354,16 +354,12 @@ class _Bench:
             return False
         if self.gl.painted_revision != final.revision:
             return False
-        self.gl.makeCurrent()
-        try:
-            if self.view.drawn_source() == "exact":
-                drawn = self.view.regions.read_buffer("a_z", np.float32, 1)
-                expected = exact_surface(net, session.view.extent)[0].mesh.vertices[:, 2]
-            else:
-                drawn = self.view.surface.read_buffer("a_z", np.float32, 1)
-                expected = evaluate_grid(net, session.view.extent, session.view.resolution).z.reshape(-1)
-        finally:
-            self.gl.doneCurrent()
+        if self.view.drawn_source() == "exact":
+            drawn = self.view.read_back(self.view.regions, "a_z", np.float32, 1)
+            expected = exact_surface(net, session.view.extent)[0].mesh.vertices[:, 2]
+        else:
+            drawn = self.view.read_back(self.view.surface, "a_z", np.float32, 1)
+            expected = evaluate_grid(net, session.view.extent, session.view.resolution).z.reshape(-1)
         return bool(np.array_equal(drawn, expected))
 
 

@@ -174,12 +174,8 @@ def drawn_share(image: QImage) -> tuple[float, int]:
 
 def gpu_heights(window: MainWindow) -> np.ndarray:
     """The heights the exact-region surface holds on the GPU (its vertex buffer, read back)."""
-    view = window.surface_view.gl
-    view.makeCurrent()
-    try:
-        return window.surface_view.regions.read_buffer("a_z", np.float32, 1)
-    finally:
-        view.doneCurrent()
+    view = window.surface_view
+    return view.read_back(view.regions, "a_z", np.float32, 1)
 
 
 # --- the checks ----------------------------------------------------------------------------------

@@ -636,6 +636,16 @@ class SurfaceView(QWidget):
             if self._result is not None:
                 self._redraw(self._result)
 
+    def read_back(self, item: ShadedMesh, name: str, dtype: type, columns: int) -> np.ndarray:
+        """What `item` holds on the GPU for its array `name`, read back with the view's context
+        current: the check (self-test, tests, benchmark) that a frame was drawn from the core's
+        numbers, not only handed them."""
+        self.gl.makeCurrent()
+        try:
+            return item.read_buffer(name, dtype, columns)
+        finally:
+            self.gl.doneCurrent()
+
     def surface_source(self) -> str:
         return self._source
 

@@ -54,13 +54,8 @@ def test_grid_lines_are_every_row_and_column_edge_once():
 
 def gpu(window, item, name, dtype, columns):
     """Draw a frame, then read back what item's buffer `name` holds."""
-    view = window.surface_view.gl
-    view.grabFramebuffer()
-    view.makeCurrent()
-    try:
-        return item.read_buffer(name, dtype, columns)
-    finally:
-        view.doneCurrent()
+    window.surface_view.gl.grabFramebuffer()
+    return window.surface_view.read_back(item, name, dtype, columns)
 
 
 def show_grid(window, qtbot, session=None, color_mode="height"):

@@ -17,13 +17,9 @@ from nnsurface.gui.formatting import MISSING, format_count, format_number
 
 
 def gpu(window, item, name, dtype, columns):
-    view = window.surface_view.gl
-    view.grabFramebuffer()
-    view.makeCurrent()
-    try:
-        return item.read_buffer(name, dtype, columns)
-    finally:
-        view.doneCurrent()
+    """Draw a frame, then read back what item's buffer `name` holds."""
+    window.surface_view.gl.grabFramebuffer()
+    return window.surface_view.read_back(item, name, dtype, columns)
 
 
 def label(window, key):
