@@ -64,6 +64,21 @@ def _alternating(fn, make_network):
     return call
 
 
+def _held_key(fn, layer: int, make_network=default_network):
+    """Calls of fn(network) on two networks that differ in one weight of `layer` (0 = first), in turn,
+    as a held arrow key edits: the two share every other layer's arrays, so what the core keeps from
+    the unedited layers (decompose's walk, partition's cuts) is reused as in the app."""
+    base = make_network()
+    nets = [base.with_weight(layer, 0, 0, base.weights[layer][0, 0] + d) for d in (0.0, 0.01)]
+    turn = [0]
+
+    def call():
+        turn[0] ^= 1
+        return fn(nets[turn[0]])
+
+    return call
+
+
 @benchmark("measures_default", repeats=2000)
 def _measures_default():
     return _alternating(measure, default_network)
@@ -99,20 +114,11 @@ def _sensitivity_tanh():
 
 
 def _edits(layer: int, make_network=default_network):
-    """decompose after edits of one weight in `layer` (0 = first), alternating between two values as a
-    held arrow key does: the two networks share every other layer's arrays."""
+    """decompose after held-key edits of one weight in `layer` (0 = first)."""
     from nnsurface.core.pieces import decompose
 
-    base = make_network()
-    nets = [base.with_weight(layer, 0, 0, base.weights[layer][0, 0] + d) for d in (0.0, 0.01)]
     traj = Trajectory.circle()
-    turn = [0]
-
-    def call():
-        turn[0] ^= 1
-        return decompose(nets[turn[0]], traj)
-
-    return call
+    return _held_key(lambda net: decompose(net, traj), layer, make_network)
 
 
 @benchmark("decompose_default", repeats=2000)
@@ -173,19 +179,14 @@ def _mesh_deep():
 
 
 def _partition_edits(layer: int, make_network, drawn: bool):
-    """partition (with the mesh and creases when `drawn`, as gui.result.exact_surface) after edits of
-    one weight in `layer` (0 = first), alternating between two values as a held arrow key does: the
-    two networks share every other layer's arrays."""
-    base = make_network()
-    nets = [base.with_weight(layer, 0, 0, base.weights[layer][0, 0] + d) for d in (0.0, 0.01)]
-    turn = [0]
+    """partition (with the mesh and creases when `drawn`, as gui.result.exact_surface) after held-key
+    edits of one weight in `layer` (0 = first)."""
 
-    def call():
-        turn[0] ^= 1
-        part = partition(nets[turn[0]], WINDOW)
+    def exact(net):
+        part = partition(net, WINDOW)
         return (region_mesh(part), crease_segments(part)) if drawn else part
 
-    return call
+    return _held_key(exact, layer, make_network)
 
 
 def _register_partition_edits(name: str, make_network, drawn: bool, layers: dict[str, int], repeats: int):
@@ -209,8 +210,6 @@ _register_partition_edits(
     {"layer_1": 0},
     100,
 )
-
-# --- end of partition after an edit ------------------------------------------------------------------
 
 
 def medians_ms(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
