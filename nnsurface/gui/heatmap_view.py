@@ -13,9 +13,9 @@ import os
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QOffscreenSurface, QOpenGLContext
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from nnsurface.gui import colors
 from nnsurface.gui.color_bar import ColorBar
@@ -23,6 +23,7 @@ from nnsurface.gui.formatting import format_number, subscript
 from nnsurface.gui.markers import breakpoint_size
 from nnsurface.gui.model import SessionModel
 from nnsurface.gui.result import Result
+from nnsurface.gui.view_frame import CaptionArea, lay_out_view
 
 NO_GL_VARIABLE = "NNSURFACE_NO_GL"
 MIN_GL_VERSION = (2, 0)  # pyqtgraph's GL items need shaders
@@ -89,21 +90,9 @@ class HeatmapView(QWidget):
         self._extent: float | None = None
 
         self.color_bar = ColorBar()
-        self.caption = QLabel()
-        self.caption.setObjectName("surface-caption")
-        self.caption.setWordWrap(True)
-        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
-        row.addWidget(self.plot, 1)
-        row.addWidget(self.color_bar)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(4)
-        column.addWidget(self.banner)
-        column.addLayout(row, 1)
-        column.addWidget(self.caption)
+        self.caption_area = CaptionArea()
+        self.caption = self.caption_area.label
+        lay_out_view(self, self.plot, self.color_bar, self.caption_area, spacing=4, banner=self.banner)
         model.resultChanged.connect(self.show_result)
         if model.result() is not None:
             self.show_result(model.result())
@@ -137,7 +126,7 @@ class HeatmapView(QWidget):
             self.color_bar.show_heights(zmin, zmax)
         else:
             self.color_bar.show_regions(colors.pattern_palette(g.patterns), g.n_regions)
-        self.caption.setText(
+        self.caption_area.set_text(
             f"f from {format_number(zmin)} to {format_number(zmax)} on the {len(g.x)} × {len(g.y)} grid"
         )
 

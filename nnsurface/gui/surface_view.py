@@ -26,7 +26,7 @@ from pyqtgraph.opengl.GLViewWidget import GLViewMixin
 from PySide6.QtCore import QCoreApplication, QEvent, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QMatrix4x4, QPainter, QVector3D
 from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat, QOpenGLWindow
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from nnsurface.gui import colors
 from nnsurface.gui.color_bar import ColorBar
@@ -36,6 +36,7 @@ from nnsurface.gui.model import SessionModel
 from nnsurface.gui.result import ExactSurface, Result
 from nnsurface.gui.shaded_mesh import ShadedMesh, grid_line_indices, grid_strip_indices
 from nnsurface.gui.ticks import nice_floor, nice_ticks
+from nnsurface.gui.view_frame import CaptionArea, lay_out_view
 
 SURFACE_SOURCES: tuple[str, ...] = ("exact", "grid")  # draw the exact regions (when there are), or the grid
 BACKGROUND = (255, 255, 255)
@@ -276,43 +277,6 @@ class GLViewHost(QWidget):
         self.window_view.update()
 
 
-class CaptionArea(QWidget):
-    """The caption's place under the view: a label without a layout around it.
-
-    The caption changes with every edit, and a label in a layout that changes its text asks every
-    layout up to the main window's to run again (≈ 3 ms and a repaint per edit). Here its text
-    changes alone; the area grows only when a text needs more lines than it has.
-    """
-
-    MIN_LINES = 1
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.label = QLabel(self)
-        self.label.setWordWrap(True)  # a long caption must never widen the window
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(self._height(self.MIN_LINES))
-
-    def set_text(self, text: str) -> None:
-        self.label.setText(text)
-        self._fit()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        self.label.setGeometry(self.rect())
-        self._fit()
-
-    def _height(self, lines: int) -> int:
-        return lines * self.label.fontMetrics().lineSpacing() + 2
-
-    def _fit(self) -> None:
-        needed = self._height(self.MIN_LINES)
-        if self.label.fontMetrics().horizontalAdvance(self.label.text()) > self.width():  # it wraps
-            needed = max(self.label.heightForWidth(self.width()), needed)
-        if needed != self.height():
-            self.setFixedHeight(needed)
-
-
 @dataclass(frozen=True)
 class Label:
     pos: tuple[float, float, float]  # scene coordinates
@@ -458,19 +422,8 @@ class SurfaceView(QWidget):
         self.color_bar = ColorBar()
         self.caption_area = CaptionArea()
         self.caption = self.caption_area.label
-        self.caption.setObjectName("surface-caption")
-        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.caption.setToolTip("3-D view: drag to turn, wheel to zoom, middle-drag to pan")
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
-        row.addWidget(self.gl, 1)
-        row.addWidget(self.color_bar)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addLayout(row, 1)
-        column.addWidget(self.caption_area)
+        lay_out_view(self, self.gl, self.color_bar, self.caption_area, spacing=2)
         model.surfaceChanged.connect(self.show_result)
         model.resultChanged.connect(self.show_legend)
         if model.result() is not None:
