@@ -290,13 +290,14 @@ def _loop_samples(net: Network, traj: Trajectory, breakpoints: np.ndarray):
     at = _DENSE_T.searchsorted(breakpoints)
     new = _DENSE_T[np.minimum(at, TRAJECTORY_SAMPLES)] != breakpoints  # not already a dense sample
     bps = breakpoints[new]
-    f_both = net(np.concatenate([dense_xy, traj.points(bps)]))
+    bps_xy = traj.points(bps)
+    f_both = net(np.concatenate([dense_xy, bps_xy]))
     slots = at[new] + np.arange(bps.size)  # where the new breakpoints go in the merged order
     dense = np.ones(_DENSE_T.size + bps.size, dtype=bool)
     dense[slots] = False
     t, xy, f = np.empty(dense.size), np.empty((dense.size, dense_xy.shape[1])), np.empty(dense.size)
     t[dense], t[slots] = _DENSE_T, bps
-    xy[dense], xy[slots] = dense_xy, traj.points(bps)
+    xy[dense], xy[slots] = dense_xy, bps_xy
     f[dense], f[slots] = f_both[: _DENSE_T.size], f_both[_DENSE_T.size :]
     return t, xy, f, t.searchsorted(breakpoints)
 
