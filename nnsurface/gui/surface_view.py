@@ -417,7 +417,6 @@ class SurfaceView(QWidget):
         self._creases_visible = True
         self._result: Result | None = None
         self._drawn_source: str | None = None
-        self._legend: tuple | None = None  # what the colour bar and caption of the result drawn last say
 
         self.color_bar = ColorBar()
         self.caption_area = CaptionArea()
@@ -437,7 +436,7 @@ class SurfaceView(QWidget):
     def _show(self, result: Result) -> None:
         self._result = result
         by_region = result.color_mode == "region"
-        exact = result.exact if self._source == "exact" else None
+        exact, (zmin, zmax) = self._drawn_surface(result)
         self._drawn_source = "exact" if exact is not None else "grid"
         self.surface.show(result, by_region)
         _set_visible(self.surface, exact is None)
@@ -459,7 +458,6 @@ class SurfaceView(QWidget):
         if extent != self._extent:
             self._frame_camera(extent)
         half = BOX_HALF_HEIGHT * extent
-        zmin, zmax = exact.z_range if exact is not None else result.z_range  # of the surface drawn
         fit = fit_vertical(zmin, zmax, result.z_span, half, self._fit)
         if fit != self._fit or extent != self._extent:
             self._fit, self._extent = fit, extent
@@ -467,8 +465,12 @@ class SurfaceView(QWidget):
         shadow = result.trajectory_points.copy()
         shadow[:, 2] = -half
         self.shadow.setData(pos=shadow)
-        self._legend = (result, exact, fit, (zmin, zmax), by_region)
         self.gl.window_view.showing_revision = result.revision
+
+    def _drawn_surface(self, result: Result) -> tuple[ExactSurface | None, tuple[float, float]]:
+        """The exact regions drawn (None: the grid is) and the min and max of f over what is drawn."""
+        exact = result.exact if self._source == "exact" else None
+        return exact, (exact.z_range if exact is not None else result.z_range)
 
     def show_legend(self, _announced: Result | None = None) -> None:
         """Write the colour bar and the caption of the result drawn last (the one announced, or a
@@ -478,17 +480,18 @@ class SurfaceView(QWidget):
         alone takes a third of a millisecond. So they are written with the panels (resultChanged),
         not before the frame, and during a burst of edits they are repainted as often as the panels.
         """
-        if self._legend is None:
+        result = self._result
+        if result is None:
             return
-        result, exact, fit, (zmin, zmax), by_region = self._legend
-        if not by_region:
+        exact, (zmin, zmax) = self._drawn_surface(result)
+        if result.color_mode != "region":
             self.color_bar.show_heights(zmin, zmax)
         elif exact is not None:
             self.color_bar.show_regions(exact.palette, exact.partition.regions_exact)
         else:
             g = result.grid
             self.color_bar.show_regions(colors.pattern_palette(g.patterns), g.n_regions)
-        self.caption_area.set_text(self._caption(result, exact, fit, (zmin, zmax)))
+        self.caption_area.set_text(self._caption(result, exact, self._fit, (zmin, zmax)))
 
     @staticmethod
     def _caption(
