@@ -161,6 +161,7 @@ class SessionModel(QObject):
                 self._session.replace(network=net.with_weight(layer, row, col, value)),
                 f"Change W{subscript(layer + 1)}[{row + 1}, {col + 1}]",
                 key=("weight", layer, row, col),
+                differs=True,
             )
 
     @Slot(int, int, float)
@@ -171,6 +172,7 @@ class SessionModel(QObject):
                 self._session.replace(network=net.with_bias(layer, col, value)),
                 f"Change b{subscript(layer + 1)}[{col + 1}]",
                 key=("bias", layer, col),
+                differs=True,
             )
 
     def set_trajectory(self, center: Sequence[float], radius: float) -> None:
@@ -250,9 +252,11 @@ class SessionModel(QObject):
             self._timer.start()
 
     # --- undo steps --------------------------------------------------------------------------------
-    def _edit(self, session: Session, text: str, key: Hashable | None = None) -> None:
-        """A new session for the same document, as one undo step (or part of the open run's step)."""
-        if not session.equals(self._session):
+    def _edit(self, session: Session, text: str, key: Hashable | None = None, differs: bool = False) -> None:
+        """A new session for the same document, as one undo step (or part of the open run's step).
+        differs: the caller knows it differs from the current one (a weight it changed), so the
+        comparison of every number, which a held key would pay on each step, is skipped."""
+        if differs or not session.equals(self._session):
             self._push(State(session), text, key)
 
     def _push(self, after: State, text: str, key: Hashable | None = None) -> None:
