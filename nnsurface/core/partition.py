@@ -62,7 +62,7 @@ class Partition:
     f(x) = gradients[k]·x + offsets[k] on it. Regions are ordered by the centre of their bounding
     box (x, then y), like a raster scan. crease_length is the total length of the boundaries
     between regions inside the window (each counted once, the window's border not at all).
-    drawing: what region_mesh and crease_segments return, when it was made on the way.
+    drawing: what region_mesh, crease_segments and boundary_edges return, when it was made on the way.
     """
 
     window: tuple[float, float, float, float]
@@ -72,9 +72,9 @@ class Partition:
     gradients: np.ndarray
     offsets: np.ndarray
     crease_length: float
-    # (RegionMesh, crease segments), read-only, when the regions were few and finished by loops
-    # that drew them on the way (_Drawing); otherwise region_mesh and crease_segments draw them.
-    drawing: tuple[RegionMesh, np.ndarray] | None = field(default=None, repr=False)
+    # (RegionMesh, crease segments, boundary edges), read-only, when the regions were few and finished
+    # by loops that drew them on the way (_Drawing); otherwise the three functions make them.
+    drawing: tuple[RegionMesh, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def regions_exact(self) -> int:
@@ -316,7 +316,8 @@ class _Drawing:
     one pass over the polygons instead of three, and no trip from arrays back to lists. The same
     float64 arithmetic, rounded to float32 at the end, so the same numbers. Kept in columns (all x,
     all y, ...): numpy reads a few long lists many times faster than many short rows.
-    dx, dy: every interior edge, in the order _edge_lengths takes them, for the crease length."""
+    dx, dy: every interior edge, in the order _edge_lengths takes them, for the crease length.
+    edges: the kept creases' ends in float64 (x, y, x′, y′), as boundary_edges makes them."""
 
     def __init__(self):
         self.x, self.y, self.z = [], [], []  # vertices
@@ -324,6 +325,7 @@ class _Drawing:
         self.first, self.ahead, self.behind = [], [], []  # the fans' triangles (0, k + 1, k)
         self.face_regions: list[int] = []
         self.creases: list[float] = []
+        self.edges: list[float] = []
         self.dx: list[float] = []
         self.dy: list[float] = []
 
@@ -354,16 +356,19 @@ class _Drawing:
             tilt = TOLERANCE * math.hypot(dx, dy)  # crease_segments' np.hypot may differ by an ulp
             if dx > tilt or (abs(dx) <= tilt and dy > 0):
                 self.creases += (xs[k], ys[k], zs[k], xs[k + 1], ys[k + 1], zs[k + 1])
+                self.edges += (xs[k], ys[k], xs[k + 1], ys[k + 1])
 
-    def arrays(self) -> tuple[RegionMesh, np.ndarray]:
-        """(RegionMesh, crease segments (K, 2, 3)), read-only: a Partition hands them to every caller."""
+    def arrays(self) -> tuple[RegionMesh, np.ndarray, np.ndarray]:
+        """(RegionMesh, crease segments (K, 2, 3), boundary edges (K, 4)), read-only: a Partition
+        hands them to every caller."""
         mesh = RegionMesh(
             vertices=_read_only(np.array([self.x, self.y, self.z], dtype=np.float32).T.copy()),
             faces=_read_only(np.array([self.first, self.ahead, self.behind], dtype=np.int32).T.copy()),
             face_regions=_read_only(np.array(self.face_regions, dtype=np.int32)),
             normals=_read_only(np.array([self.nx, self.ny, self.nz], dtype=np.float32).T.copy()),
         )
-        return mesh, _read_only(np.array(self.creases, dtype=np.float32).reshape(-1, 2, 3))
+        creases = _read_only(np.array(self.creases, dtype=np.float32).reshape(-1, 2, 3))
+        return mesh, creases, _read_only(np.array(self.edges, dtype=np.float64).reshape(-1, 4))
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
@@ -732,6 +737,24 @@ def crease_segments(part: Partition) -> np.ndarray:
     """
     if part.drawing is not None:
         return part.drawing[1]
+    rows, a, b = _kept_edges(part)
+    grad, off = part.gradients[rows], part.offsets[rows]
+    za = np.einsum("ij,ij->i", a, grad) + off
+    zb = np.einsum("ij,ij->i", b, grad) + off
+    return np.stack([np.column_stack([a, za]), np.column_stack([b, zb])], axis=1).astype(np.float32)
+
+
+def boundary_edges(part: Partition) -> np.ndarray:
+    """The boundaries between regions as (K, 4) float64 rows (x, y, x′, y′): the creases of
+    crease_segments in the plane, unrounded, each stretch once (what a loop crossing them meets)."""
+    if part.drawing is not None:
+        return part.drawing[2]
+    _, a, b = _kept_edges(part)
+    return np.column_stack([a, b])
+
+
+def _kept_edges(part: Partition) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The region of every kept crease piece (see crease_segments) and its two ends, (K, 2) each."""
     x0, x1, y0, y1 = part.window
     eps = TOLERANCE * max(x1 - x0, y1 - y0)
     v = part.vertices
@@ -740,9 +763,4 @@ def crease_segments(part: Partition) -> np.ndarray:
     tilt = TOLERANCE * length
     rightwards = (d[..., 0] > tilt) | ((np.abs(d[..., 0]) <= tilt) & (d[..., 1] > 0))
     rows, cols = np.nonzero(_interior_edges(v, part.counts, part.window, eps) & rightwards & (length > 0))
-    a = v[rows, cols]
-    b = v[rows, cols + 1]  # the padding repeats the first vertex: this closes the polygon
-    grad, off = part.gradients[rows], part.offsets[rows]
-    za = np.einsum("ij,ij->i", a, grad) + off
-    zb = np.einsum("ij,ij->i", b, grad) + off
-    return np.stack([np.column_stack([a, za]), np.column_stack([b, zb])], axis=1).astype(np.float32)
+    return rows, v[rows, cols], v[rows, cols + 1]  # the padding repeats the first vertex: it closes polygons

@@ -143,7 +143,9 @@ def grid_table(result: Result) -> tuple[list[str], np.ndarray]:
 
 def trajectory_table(result: Result) -> tuple[list[str], np.ndarray]:
     """(column names, rows) along the trajectory at the result's dense t (every breakpoint included):
-    t, x1, x2, the value of every hidden unit h{layer}_{unit}, f, and 1 where t is a breakpoint."""
+    t, x1, x2, the value of every hidden unit h{layer}_{unit}, f, and 1 where t is a breakpoint (the
+    measures' own, which the loop drawn may hold only to rounding)."""
+    result = result.measured()
     session = result.session
     t = np.asarray(result.trajectory_t, dtype=np.float64)
     xy = session.trajectory.points(t)
@@ -154,7 +156,7 @@ def trajectory_table(result: Result) -> tuple[list[str], np.ndarray]:
         names += [f"h{layer}_{unit}" for unit in range(1, h.shape[1] + 1)]
         columns.append(h)
     names += ["f", "breakpoint"]
-    columns += [forward.output[:, None], np.isin(t, result.measures.breakpoints)[:, None]]
+    columns += [forward.output[:, None], np.isin(t, result.breakpoint_t)[:, None]]
     return names, np.hstack([np.asarray(c, dtype=np.float64) for c in columns])
 
 

@@ -323,4 +323,8 @@ class SessionModel(QObject):
 
     def _announce(self) -> None:
         self._details_deadline = None
+        confirmed = self._result.confirmed()  # the frame's breakpoints, against the measures'
+        if confirmed is not self._result:
+            self._result = confirmed
+            self.surfaceChanged.emit(confirmed)
         self.resultChanged.emit(self._result)

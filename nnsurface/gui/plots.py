@@ -96,7 +96,7 @@ class PlotsPanel(QWidget):
         f = result.trajectory_f
         self.f_curve.setData(result.trajectory_t, f)
         self.f_breakpoints.setData(
-            result.measures.breakpoints, result.breakpoint_f, size=breakpoint_size(len(result.breakpoint_f))
+            result.breakpoint_t, result.breakpoint_f, size=breakpoint_size(len(result.breakpoint_f))
         )
         f_range = stable_range(float(f.min()), float(f.max()), self._f_range)
         if f_range != self._f_range:

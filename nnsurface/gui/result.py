@@ -15,20 +15,26 @@ whose inputs are the same: the grid when the exact regions are drawn (the measur
 after the frame), the exact regions when the grid is drawn instead (exact_first off), what only a
 drawn grid needs (normals, per-point region colours), the sensitivity
 (the editor's tints, shown after the frame), the region palette (colouring by region), and the
-measures (the frame draws only their breakpoints, computed on their own from the loop's
-decomposition, which the measures then reuse). So an edit pays for none of them before its frame.
+measures. So an edit pays for none of them before its frame.
+
+The frame does draw the breakpoints. When it draws the exact regions and they cover the circle, the
+breakpoints are where the circle crosses their boundaries (core.crossings, some 30 µs); otherwise
+they come from the loop's walk through the layers (measures.breakpoints), which the measures then
+reuse. The two agree to rounding; before the panels show the measures, `Result.confirmed` puts the
+measures' own in place of crossings that differ (a grazed boundary), and the frame is drawn again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Generic, TypeVar
 
 import numpy as np
 
 from nnsurface.core import activations
+from nnsurface.core.crossings import loop_crossings
 from nnsurface.core.grid import GridResult, evaluate_grid, surface_normals
 from nnsurface.core.measures import Measures, measure
 from nnsurface.core.measures import breakpoints as loop_breakpoints
@@ -56,6 +62,9 @@ _HEIGHT_NOISE = 1e-9
 # per region (50 ms here, a 2-16-16-16-1 hardtanh net's 9000 regions take 140 ms): above the cap an
 # edit would no longer feel immediate, and the regions are too small to see one by one anyway.
 EXACT_REGION_CAP = 5000
+# The breakpoints a frame draws where the circle crosses the drawn regions' boundaries are the
+# measures' to rounding (~1e-13); beyond this difference in t (or in number) the measures' replace them.
+BREAKPOINT_AGREEMENT = 1e-9
 
 T = TypeVar("T")
 
@@ -146,8 +155,12 @@ class Result:
     trajectory_t: np.ndarray  # (k,) t in [0, 2π], dense, with every breakpoint and both ends
     trajectory_f: np.ndarray  # (k,) f(x(t))
     trajectory_points: np.ndarray  # (k, 3) float32 (x₁, x₂, f + lift)
-    breakpoint_f: np.ndarray  # (b,) f at each breakpoint of measures.breakpoints
+    # (b,) the breakpoints drawn: measures.breakpoints, or (breakpoints_confirmed False) where the
+    # circle crosses the boundaries of the exact regions drawn (core.crossings), the same to rounding
+    breakpoint_t: np.ndarray
+    breakpoint_f: np.ndarray  # (b,) f at each of them
     breakpoint_points: np.ndarray  # (b, 3) float32 (x₁, x₂, f + lift)
+    breakpoints_confirmed: bool  # breakpoint_t are the measures' own
     deferred_measures: Deferred[Measures]
     deferred_sensitivity: Deferred[Sensitivity]
 
@@ -179,6 +192,27 @@ class Result:
         """min and max of the grid heights."""
         z = self.grid.z
         return float(z.min()), float(z.max())
+
+    def confirmed(self) -> Result:
+        """This result, or `measured()` if the breakpoints it draws (found on the regions' boundaries,
+        before the measures) are not the measures' to BREAKPOINT_AGREEMENT: where the circle grazes a
+        boundary or crosses a region thinner than the partition's tolerance. Computes the measures
+        (the panels, which show them, ask for them next anyway)."""
+        if self.breakpoints_confirmed:
+            return self
+        exact, drawn = self.measures.breakpoints, self.breakpoint_t
+        if len(exact) == len(drawn) and bool(np.all(np.abs(exact - drawn) <= BREAKPOINT_AGREEMENT)):
+            return self
+        return self.measured()
+
+    def measured(self) -> Result:
+        """This result with the measures' own breakpoints on the loop: itself if it has them, else a
+        copy. For what must hold the measures' numbers to the bit (the data export)."""
+        if self.breakpoints_confirmed:
+            return self
+        session = self.session
+        loop = _trajectory_fields(session.network, session.trajectory, self.measures.breakpoints, self.lift)
+        return replace(self, breakpoints_confirmed=True, **loop)
 
     @property
     def sensitivity(self) -> Sensitivity:
@@ -225,12 +259,17 @@ def build_result(
         meas, sens = previous.deferred_measures, previous.deferred_sensitivity
     else:
         meas, sens = Deferred(lambda: measure(net, traj)), Deferred(lambda: sensitivity(net, traj))
-    # The frame draws the breakpoints: they are computed now, the lengths after the frame (the
-    # loop's decomposition is kept, so the measures do not repeat it).
-    breakpoints = meas.get().breakpoints if meas.ready() else loop_breakpoints(net, traj)
+    # The frame draws the breakpoints: they are found now, the lengths after the frame. Where the
+    # drawn regions cover the circle, its crossings of their boundaries are the breakpoints, found in
+    # a fraction of the time the loop's walk through the layers takes (the measures walk it after the
+    # frame and confirm them); otherwise the walk finds them now, and the measures reuse it.
+    confirmed = meas.ready()
+    breakpoints = meas.get().breakpoints if confirmed else None
+    if breakpoints is None and exact is not None:
+        breakpoints = loop_crossings(exact.partition, traj)
+    if breakpoints is None:
+        breakpoints, confirmed = loop_breakpoints(net, traj), True
     lift = LIFT_FRACTION * z_span
-    t, xy, f, at_breakpoints = _loop_samples(net, traj, breakpoints)
-    bp_xy, bp_f = xy[at_breakpoints], f[at_breakpoints]
     return Result(
         revision=revision,
         session=session,
@@ -242,11 +281,8 @@ def build_result(
         surface_range=(zmin, zmax),
         z_span=z_span,
         lift=lift,
-        trajectory_t=_read_only(t),
-        trajectory_f=_read_only(f),
-        trajectory_points=_lifted(xy, f, lift),
-        breakpoint_f=_read_only(bp_f),
-        breakpoint_points=_lifted(bp_xy, bp_f, lift),
+        **_trajectory_fields(net, traj, breakpoints, lift),
+        breakpoints_confirmed=confirmed,
         deferred_measures=meas,
         deferred_sensitivity=sens,
     )
@@ -270,6 +306,20 @@ def exact_surface(network: Network, extent: float, cap: int | None = None) -> tu
         z_range=_height_range(mesh.vertices[:, 2]),
     )
     return surface, ""
+
+
+def _trajectory_fields(net: Network, traj: Trajectory, breakpoints: np.ndarray, lift: float) -> dict:
+    """The Result's fields for the loop drawn with these breakpoints."""
+    t, xy, f, at_breakpoints = _loop_samples(net, traj, breakpoints)
+    bp_xy, bp_f = xy[at_breakpoints], f[at_breakpoints]
+    return {
+        "trajectory_t": _read_only(t),
+        "trajectory_f": _read_only(f),
+        "trajectory_points": _lifted(xy, f, lift),
+        "breakpoint_t": _read_only(np.array(breakpoints)),
+        "breakpoint_f": _read_only(bp_f),
+        "breakpoint_points": _lifted(bp_xy, bp_f, lift),
+    }
 
 
 _DENSE_T = np.linspace(0.0, 2 * np.pi, TRAJECTORY_SAMPLES + 1)

@@ -17,6 +17,7 @@ from nnsurface.core.partition import (
     REGION_CAP,
     Partition,
     PartitionTooLarge,
+    boundary_edges,
     crease_segments,
     partition,
     region_mesh,
@@ -510,7 +511,7 @@ def test_list_and_array_regions_agree_to_the_bit(monkeypatch):
         monkeypatch.setattr(module, "LIST_REGIONS", 0)
         arrays = fresh_partition(net, window)
         assert arrays.drawing is None
-        mesh, creases = region_mesh(arrays), crease_segments(arrays)
+        mesh, creases, edges = region_mesh(arrays), crease_segments(arrays), boundary_edges(arrays)
         for limit in (1, 5, 17, 10**9):
             monkeypatch.setattr(module, "LIST_REGIONS", limit)
             part = fresh_partition(net, window)
@@ -523,6 +524,9 @@ def test_list_and_array_regions_agree_to_the_bit(monkeypatch):
         assert drawn.dtype == creases.dtype and drawn.shape == creases.shape
         np.testing.assert_array_equal(drawn, creases)
         assert not drawn.flags.writeable  # shared by every caller
+        drawn_edges = boundary_edges(part)
+        assert drawn_edges.dtype == edges.dtype == np.float64 and drawn_edges.tobytes() == edges.tobytes()
+        np.testing.assert_array_equal(drawn_edges.astype(np.float32), creases[:, :, :2].reshape(-1, 4))
     assert crossed > 20  # many partitions changed form part way through
 
 
@@ -572,8 +576,11 @@ def assert_identical(got: Partition, want: Partition) -> None:
     assert got.crease_length == want.crease_length
     assert (got.drawing is None) == (want.drawing is None)
     if got.drawing is not None:
-        (mesh, creases), (mesh2, creases2) = got.drawing, want.drawing
-        for a, b in [(getattr(mesh, n), getattr(mesh2, n)) for n in vars(mesh)] + [(creases, creases2)]:
+        (mesh, *lines), (mesh2, *lines2) = got.drawing, want.drawing
+        assert len(lines) == len(lines2)
+        for a, b in [(getattr(mesh, n), getattr(mesh2, n)) for n in vars(mesh)] + list(
+            zip(lines, lines2, strict=True)
+        ):
             assert a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 

@@ -42,6 +42,32 @@ def test_an_edit_draws_its_frame_once_and_before_the_panels_take_it(window, qtbo
     assert swaps == [revision]
 
 
+def test_breakpoints_the_measures_disagree_with_are_redrawn_before_the_panels(window, qtbot, monkeypatch):
+    # The frame draws the breakpoints found on the regions' boundaries; if the measures' walk finds
+    # others (a grazed boundary: here one is dropped on purpose), the 3-D view and the f(t) plot get
+    # the measures' own before the panels show them.
+    from nnsurface.gui import result as result_module
+
+    model, view = window.model, window.surface_view
+    settle(qtbot, model)
+    found = result_module.loop_crossings
+    monkeypatch.setattr(result_module, "loop_crossings", lambda part, loop: found(part, loop)[1:])
+    order = []
+    model.surfaceChanged.connect(lambda r: order.append(("surface", len(r.breakpoint_t))))
+    model.resultChanged.connect(lambda r: order.append(("panels", len(r.breakpoint_t))))
+    model.set_weight(0, 1, 0, 1.5)
+    settle(qtbot, model)
+    session = model.session()
+    m = measure(session.network, session.trajectory)
+    n = len(m.breakpoints)
+    assert order == [("surface", n - 1), ("surface", n), ("panels", n)]
+    result = model.result()
+    np.testing.assert_array_equal(result.breakpoint_t, m.breakpoints)
+    np.testing.assert_array_equal(view.breakpoints.pos, result.breakpoint_points)
+    bp_t, _ = window.plots.f_breakpoints.getData()
+    np.testing.assert_array_equal(bp_t, m.breakpoints)
+
+
 def test_panels_only_ever_take_the_current_sessions_result(window, qtbot):
     model = window.model
     stale = []

@@ -197,8 +197,9 @@ def test_before_its_frame_an_edit_computes_only_what_the_frame_shows(window, qtb
     m = measure(session.network, session.trajectory)
     np.testing.assert_array_equal(result.measures.breakpoints, m.breakpoints)
     assert len(result.breakpoint_points) == len(m.breakpoints) > 0
+    np.testing.assert_allclose(result.breakpoint_t, m.breakpoints, rtol=0, atol=1e-11)
     np.testing.assert_array_equal(
-        result.breakpoint_f, session.network(session.trajectory.points(m.breakpoints))
+        result.breakpoint_f, session.network(session.trajectory.points(result.breakpoint_t))
     )
 
     seen.clear()

@@ -1,5 +1,6 @@
 """What a result hands the 3-D view for the trajectory: the core's numbers at the dense samples and
-at every breakpoint, with nothing sampled twice."""
+at every breakpoint, with nothing sampled twice; and breakpoints drawn before the measures are
+replaced by the measures' own when the two disagree."""
 
 import numpy as np
 import pytest
@@ -14,7 +15,13 @@ from nnsurface.gui.result import LIFT_FRACTION, TRAJECTORY_SAMPLES, build_result
 def check_trajectory(session: Session) -> None:
     net, traj = session.network, session.trajectory
     result = build_result(session, "height", revision=1)
-    bps = measure(net, traj).breakpoints
+    # The breakpoints drawn are where the circle crosses the drawn regions' boundaries: the measures'
+    # to rounding (they are checked against them before the panels show the measures).
+    bps = result.breakpoint_t
+    exact = measure(net, traj).breakpoints
+    assert bps.shape == exact.shape
+    np.testing.assert_allclose(bps, exact, rtol=0, atol=1e-11)
+    assert result.confirmed() is result
     t = np.union1d(np.linspace(0.0, 2 * np.pi, TRAJECTORY_SAMPLES + 1), bps)
     np.testing.assert_array_equal(result.trajectory_t, t)
     xy = traj.points(t)
@@ -47,3 +54,38 @@ def test_breakpoints_that_are_dense_samples_appear_once():
     result = build_result(Session(network=net, trajectory=traj), "height", revision=1)
     assert np.all(np.diff(result.trajectory_t) > 0)
     check_trajectory(Session(network=net, trajectory=traj))
+
+
+def test_breakpoints_found_on_the_regions_are_replaced_when_the_measures_disagree(monkeypatch):
+    import nnsurface.gui.result as result_module
+
+    session = Session()
+    net, traj = session.network, session.trajectory
+    exact = measure(net, traj).breakpoints
+    assert len(exact) > 2
+    for wrong in (exact[1:], exact + 1e-6):  # one missed (a grazed boundary), or all off
+        monkeypatch.setattr(result_module, "loop_crossings", lambda part, loop, wrong=wrong: wrong.copy())
+        result = build_result(session, "height", revision=1)
+        assert not result.breakpoints_confirmed
+        np.testing.assert_array_equal(result.breakpoint_t, wrong)
+        fixed = result.confirmed()
+        assert fixed is not result and fixed.breakpoints_confirmed and fixed.revision == result.revision
+        np.testing.assert_array_equal(fixed.breakpoint_t, exact)
+        np.testing.assert_array_equal(fixed.breakpoint_f, net(traj.points(exact)))
+        dense = np.linspace(0.0, 2 * np.pi, TRAJECTORY_SAMPLES + 1)
+        np.testing.assert_array_equal(fixed.trajectory_t, np.union1d(dense, exact))
+    monkeypatch.setattr(result_module, "loop_crossings", lambda part, loop: exact + 1e-10)  # rounding
+    result = build_result(session, "height", revision=1)
+    assert result.confirmed() is result  # drawn as found: they agree to rounding
+    exported = result.measured()  # the data export holds the measures' own
+    assert exported is not result and exported.measured() is exported
+    np.testing.assert_array_equal(exported.breakpoint_t, exact)
+
+
+def test_breakpoints_come_from_the_walk_when_the_regions_do_not_cover_the_loop():
+    # The circle leaves the window [−5, 5]²: its crossings cannot be read off the regions drawn.
+    session = Session(trajectory=Trajectory.circle((4.0, 0.0), 2.0))
+    result = build_result(session, "height", revision=1)
+    assert result.breakpoints_confirmed and result.exact is not None
+    walked = measure(session.network, session.trajectory).breakpoints
+    np.testing.assert_array_equal(result.breakpoint_t, walked)
