@@ -27,6 +27,7 @@ it; a constant exactly at a knot is on the piece below, as in activations.piece_
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -289,7 +290,7 @@ class _ListRegions:
         polys = [self.polys[k] for k in order]
         plane = plane[order]
         width = max(len(poly.xs) for poly in polys)
-        border = _Border(window, eps)
+        border = _border(window, eps)
         drawing = _Drawing()
         coordinates, pieces = [], []
         for region, (poly, plane_k) in enumerate(zip(polys, plane.tolist(), strict=True)):
@@ -658,6 +659,13 @@ class _Border:
             else (a0 <= x <= b0) | (a1 <= x <= b1) << 1 | (c0 <= y <= d0) << 2 | (c1 <= y <= d1) << 3
             for x, y in zip(xs, ys, strict=True)
         ]
+
+
+@functools.lru_cache(maxsize=8)
+def _border(window: tuple[float, float, float, float], eps: float) -> _Border:
+    """The _Border of a window, made once: finding its intervals steps through doubles one by one,
+    and every partition of the same window needs the same."""
+    return _Border(window, eps)
 
 
 def _within(c: float, eps: float) -> tuple[float, float]:
