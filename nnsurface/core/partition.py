@@ -284,31 +284,56 @@ class _ListRegions:
         return self.pre.take([poly.origin for poly in self.polys], axis=2)
 
     def finished(self, window, eps: float, plane: np.ndarray) -> Partition:
-        """_Regions.finished by plain loops, which draw the regions on the way (_Drawing)."""
+        """_Regions.finished by plain loops, which draw the regions on the way (_Drawing); the regions'
+        own arrays wait until they are asked for (_ListPartition)."""
         centres = [poly.centre() for poly in self.polys]
         order = sorted(range(self.size), key=centres.__getitem__)  # stable, like np.lexsort
         polys = [self.polys[k] for k in order]
         plane = plane[order]
-        width = max(len(poly.xs) for poly in polys)
         border = _border(window, eps)
         drawing = _Drawing()
-        coordinates, pieces = [], []
         for region, (poly, plane_k) in enumerate(zip(polys, plane.tolist(), strict=True)):
-            xs, ys = poly.xs, poly.ys
+            drawing.add(region, poly.xs, poly.ys, plane_k, border.codes(poly.xs, poly.ys))
+        return _ListPartition(window, plane, drawing, [(poly.xs, poly.ys, poly.pieces) for poly in polys])
+
+
+class _ListPartition(Partition):
+    """A Partition finished from _ListRegions' lists. An edit's frame draws only the drawing, so the
+    regions' own arrays (vertices, counts, patterns, crease_length: what the panels count, after the
+    frame) are made when first asked for, from the lists, as _Regions.finished would have made them.
+    The lists are the regions' (never changed once finished: a later cut replaces a polygon's lists
+    in a copy of the regions)."""
+
+    def __init__(self, window, plane: np.ndarray, drawing: _Drawing, polys: list[tuple[list, list, list]]):
+        object.__setattr__(self, "window", window)
+        object.__setattr__(self, "gradients", np.ascontiguousarray(plane[:, :2]))
+        object.__setattr__(self, "offsets", np.ascontiguousarray(plane[:, 2]))
+        object.__setattr__(self, "drawing", drawing.arrays())
+        object.__setattr__(self, "_polys", polys)
+        object.__setattr__(self, "_interior", (drawing.dx, drawing.dy))
+
+    @functools.cached_property
+    def vertices(self) -> np.ndarray:  # type: ignore[override]
+        width = max(len(xs) for xs, _, _ in self._polys)
+        coordinates = []
+        for xs, ys, _ in self._polys:
             coordinates += xs + xs[:1] * (width - len(xs))
             coordinates += ys + ys[:1] * (width - len(ys))
-            pieces += poly.pieces
-            drawing.add(region, xs, ys, plane_k, border.codes(xs, ys))
-        return Partition(
-            window=window,
-            vertices=np.array(coordinates).reshape(len(polys), 2, width).transpose(0, 2, 1).copy(),
-            counts=np.array([len(poly.xs) - 1 for poly in polys], dtype=np.int64),
-            patterns=np.array(pieces, dtype=np.int8).reshape(len(polys), -1),
-            gradients=np.ascontiguousarray(plane[:, :2]),
-            offsets=np.ascontiguousarray(plane[:, 2]),
-            crease_length=0.5 * float(np.hypot(drawing.dx, drawing.dy).sum()),
-            drawing=drawing.arrays(),
-        )
+        return np.array(coordinates).reshape(len(self._polys), 2, width).transpose(0, 2, 1).copy()
+
+    @functools.cached_property
+    def counts(self) -> np.ndarray:  # type: ignore[override]
+        return np.array([len(xs) - 1 for xs, _, _ in self._polys], dtype=np.int64)
+
+    @functools.cached_property
+    def patterns(self) -> np.ndarray:  # type: ignore[override]
+        pieces = [piece for _, _, row in self._polys for piece in row]
+        return np.array(pieces, dtype=np.int8).reshape(len(self._polys), -1)
+
+    @functools.cached_property
+    def crease_length(self) -> float:  # type: ignore[override]
+        dx, dy = self._interior
+        return 0.5 * float(np.hypot(dx, dy).sum())
 
 
 class _Drawing:
