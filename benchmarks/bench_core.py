@@ -178,6 +178,16 @@ def _mesh_deep():
 # partition twice on one network would time the kept state instead, so every entry edits.
 
 
+@benchmark("loop_crossings_default", repeats=2000)
+def _crossings_default():
+    # The breakpoints an edit's frame draws, read off the exact regions it draws (decompose_default
+    # finds the same, walking the loop through the layers, for the measures after the frame).
+    from nnsurface.core.crossings import loop_crossings
+
+    part, traj = partition(default_network(), WINDOW), Trajectory.circle()
+    return lambda: loop_crossings(part, traj)
+
+
 def _partition_edits(layer: int, make_network, drawn: bool):
     """partition (with the mesh and creases when `drawn`, as gui.result.exact_surface) after held-key
     edits of one weight in `layer` (0 = first)."""
