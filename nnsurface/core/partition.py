@@ -343,7 +343,8 @@ class _Drawing:
     float64 arithmetic, rounded to float32 at the end, so the same numbers. Kept in columns (all x,
     all y, ...): numpy reads a few long lists many times faster than many short rows.
     dx, dy: every interior edge, in the order _edge_lengths takes them, for the crease length.
-    edges: the kept creases' ends in float64 (x, y, x′, y′), as boundary_edges makes them."""
+    creases: the kept creases' ends (x, y, z, x′, y′, z′) in float64, for crease_segments (rounded)
+    and boundary_edges (their x and y)."""
 
     def __init__(self):
         self.x, self.y, self.z = [], [], []  # vertices
@@ -351,7 +352,6 @@ class _Drawing:
         self.first, self.ahead, self.behind = [], [], []  # the fans' triangles (0, k + 1, k)
         self.face_regions: list[int] = []
         self.creases: list[float] = []
-        self.edges: list[float] = []
         self.dx: list[float] = []
         self.dy: list[float] = []
 
@@ -382,7 +382,6 @@ class _Drawing:
             tilt = TOLERANCE * math.hypot(dx, dy)  # crease_segments' np.hypot may differ by an ulp
             if dx > tilt or (abs(dx) <= tilt and dy > 0):
                 self.creases += (xs[k], ys[k], zs[k], xs[k + 1], ys[k + 1], zs[k + 1])
-                self.edges += (xs[k], ys[k], xs[k + 1], ys[k + 1])
 
     def arrays(self) -> tuple[RegionMesh, np.ndarray, np.ndarray]:
         """(RegionMesh, crease segments (K, 2, 3), boundary edges (K, 4)), read-only: a Partition
@@ -393,8 +392,9 @@ class _Drawing:
             face_regions=_read_only(np.array(self.face_regions, dtype=np.int32)),
             normals=_read_only(np.array([self.nx, self.ny, self.nz], dtype=np.float32).T.copy()),
         )
-        creases = _read_only(np.array(self.creases, dtype=np.float32).reshape(-1, 2, 3))
-        return mesh, creases, _read_only(np.array(self.edges, dtype=np.float64).reshape(-1, 4))
+        ends = np.array(self.creases, dtype=np.float64).reshape(-1, 6)
+        creases = _read_only(ends.astype(np.float32).reshape(-1, 2, 3))
+        return mesh, creases, _read_only(ends[:, [0, 1, 3, 4]])
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
