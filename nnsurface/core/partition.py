@@ -95,6 +95,21 @@ class Partition:
         """f at points (n, 2) by the plane of region k."""
         return np.asarray(points, dtype=np.float64) @ self.gradients[k] + self.offsets[k]
 
+    @functools.cached_property
+    def _kept_edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The region of every kept crease piece (see crease_segments) and its two ends, (K, 2) each:
+        found once for both crease_segments and boundary_edges (the creases drawn, the crossings)."""
+        x0, x1, y0, y1 = self.window
+        eps = TOLERANCE * max(x1 - x0, y1 - y0)
+        v = self.vertices
+        d = v[:, 1:] - v[:, :-1]
+        length = np.hypot(d[..., 0], d[..., 1])
+        tilt = TOLERANCE * length
+        rightwards = (d[..., 0] > tilt) | ((np.abs(d[..., 0]) <= tilt) & (d[..., 1] > 0))
+        rows, cols = np.nonzero(_interior_edges(v, self.counts, self.window, eps) & rightwards & (length > 0))
+        # the padding repeats the first vertex: cols + 1 closes each polygon
+        return rows, v[rows, cols], v[rows, cols + 1]
+
 
 def partition(
     network: Network, window: tuple[float, float, float, float], cap: int = REGION_CAP
@@ -770,7 +785,7 @@ def crease_segments(part: Partition) -> np.ndarray:
     """
     if part.drawing is not None:
         return part.drawing[1]
-    rows, a, b = _kept_edges(part)
+    rows, a, b = part._kept_edges
     grad, off = part.gradients[rows], part.offsets[rows]
     za = np.einsum("ij,ij->i", a, grad) + off
     zb = np.einsum("ij,ij->i", b, grad) + off
@@ -782,18 +797,5 @@ def boundary_edges(part: Partition) -> np.ndarray:
     crease_segments in the plane, unrounded, each stretch once (what a loop crossing them meets)."""
     if part.drawing is not None:
         return part.drawing[2]
-    _, a, b = _kept_edges(part)
+    _, a, b = part._kept_edges
     return np.column_stack([a, b])
-
-
-def _kept_edges(part: Partition) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The region of every kept crease piece (see crease_segments) and its two ends, (K, 2) each."""
-    x0, x1, y0, y1 = part.window
-    eps = TOLERANCE * max(x1 - x0, y1 - y0)
-    v = part.vertices
-    d = v[:, 1:] - v[:, :-1]
-    length = np.hypot(d[..., 0], d[..., 1])
-    tilt = TOLERANCE * length
-    rightwards = (d[..., 0] > tilt) | ((np.abs(d[..., 0]) <= tilt) & (d[..., 1] > 0))
-    rows, cols = np.nonzero(_interior_edges(v, part.counts, part.window, eps) & rightwards & (length > 0))
-    return rows, v[rows, cols], v[rows, cols + 1]  # the padding repeats the first vertex: it closes polygons
