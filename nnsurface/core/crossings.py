@@ -47,7 +47,7 @@ def loop_crossings(part: Partition, trajectory: Trajectory) -> np.ndarray | None
     if r == 0.0 or edges.shape[0] == 0:
         return np.empty(0)
     if edges.shape[0] <= FEW_EDGES:
-        return np.array(_distinct_few(_crossing_angles_few(edges, cx, cy, r)), dtype=np.float64)
+        return _distinct(np.array(_crossing_angles_few(edges, cx, cy, r), dtype=np.float64))
     return _distinct(_crossing_angles(edges, cx, cy, r))
 
 
@@ -104,9 +104,3 @@ def _distinct(t: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.greater(t[1:] - t[:-1], SAME_BREAKPOINT, out=keep[1:])
     return t[keep]
-
-
-def _distinct_few(t: list[float]) -> list[float]:
-    """_distinct for a list."""
-    t = sorted(0.0 if v > TWO_PI - SAME_BREAKPOINT else v for v in t)
-    return [v for i, v in enumerate(t) if i == 0 or v - t[i - 1] > SAME_BREAKPOINT]
