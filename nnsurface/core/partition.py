@@ -332,8 +332,7 @@ class _ListPartition(Partition):
         width = max(len(xs) for xs, _, _ in self._polys)
         coordinates = []
         for xs, ys, _ in self._polys:
-            coordinates += xs + xs[:1] * (width - len(xs))
-            coordinates += ys + ys[:1] * (width - len(ys))
+            coordinates += _padded(xs, width) + _padded(ys, width)
         return np.array(coordinates).reshape(len(self._polys), 2, width).transpose(0, 2, 1).copy()
 
     @functools.cached_property
@@ -456,8 +455,8 @@ class _Regions:
         slots = max(len(poly.xs) for poly in polys)
         self.xs = np.zeros((slots, cols))
         self.ys = np.zeros((slots, cols))
-        self.xs[:, :p] = np.array([poly.xs + poly.xs[:1] * (slots - len(poly.xs)) for poly in polys]).T
-        self.ys[:, :p] = np.array([poly.ys + poly.ys[:1] * (slots - len(poly.ys)) for poly in polys]).T
+        self.xs[:, :p] = np.array([_padded(poly.xs, slots) for poly in polys]).T
+        self.ys[:, :p] = np.array([_padded(poly.ys, slots) for poly in polys]).T
         self.counts = np.zeros(cols, dtype=np.int64)
         self.counts[:p] = [len(poly.xs) - 1 for poly in polys]
         self.cx, self.cy, self.radius = np.zeros((3, cols))
@@ -625,9 +624,14 @@ def _split_few(xs: np.ndarray, ys: np.ndarray, s: np.ndarray, tol: np.ndarray, c
     parts = [c[:2] for c in clipped] + [c[2:] for c in clipped]  # above, then below
     counts = [len(px) for px, _ in parts]
     width = max(counts) + 1
-    padded_x = np.array([px + px[:1] * (width - len(px)) for px, _ in parts])
-    padded_y = np.array([py + py[:1] * (width - len(py)) for _, py in parts])
+    padded_x = np.array([_padded(px, width) for px, _ in parts])
+    padded_y = np.array([_padded(py, width) for _, py in parts])
     return padded_x.T.copy(), padded_y.T.copy(), np.array(counts)
+
+
+def _padded(values: list[float], width: int) -> list[float]:
+    """A polygon's coordinates padded to `width` by repeating the first, as every array form holds them."""
+    return values + values[:1] * (width - len(values))
 
 
 def _clip(xs: list[float], ys: list[float], s: list[float], tol: float, n: int):
