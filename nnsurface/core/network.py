@@ -40,6 +40,26 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return a is b or (a.shape == b.shape and bool((a == b).all()))
 
 
+HiddenLayers = tuple[tuple[np.ndarray, np.ndarray], ...]
+
+
+def hidden_layers(network: Network) -> HiddenLayers:
+    """The (weights, bias) arrays of every hidden layer."""
+    return tuple(zip(network.weights[:-1], network.biases[:-1], strict=True))
+
+
+def shared_layers(kept: HiddenLayers, layers: HiddenLayers) -> int:
+    """How many leading hidden layers of two networks are the same arrays. An edit copies only the
+    edited layer's arrays (Network.with_weight/with_bias share the others), and read-only arrays of
+    the same identity hold the same numbers: what was computed from those layers still holds."""
+    shared = 0
+    for (w, b), (w2, b2) in zip(kept, layers, strict=False):
+        if w is not w2 or b is not b2:
+            break
+        shared += 1
+    return shared
+
+
 @dataclass(frozen=True, eq=False)
 class ForwardPass:
     """Every layer's values at a batch of points: pre[ℓ] and post[ℓ] for hidden layers ℓ = 1..L−1

@@ -35,7 +35,7 @@ from typing import NamedTuple
 import numpy as np
 
 from nnsurface.core import activations
-from nnsurface.core.network import Network
+from nnsurface.core.network import HiddenLayers, Network, hidden_layers, shared_layers
 
 TOLERANCE = 1e-9
 REGION_CAP = 20000
@@ -130,7 +130,7 @@ def partition(
     eps = TOLERANCE * max(x1 - x0, y1 - y0)
     widths = network.widths
     key = (network.activation, widths, (x0, x1, y0, y1), eps, cap)
-    layers = tuple(zip(network.weights[:-1], network.biases[:-1], strict=True))
+    layers = hidden_layers(network)
     shared, start, kept = _resume_point(key, layers)
     # The current layer's input on each region as an affine map of (x, y, 1): affine[k, j, region].
     if kept is None:
@@ -194,7 +194,7 @@ class _Kept(NamedTuple):
     """
 
     key: tuple
-    layers: tuple[tuple[np.ndarray, np.ndarray], ...]
+    layers: HiddenLayers
     n: int
     cut: _Cut | None
 
@@ -204,17 +204,13 @@ _IDENTITY = np.eye(3, 2)[:, :, None]  # the input (x, y) as an affine map of (x,
 _IDENTITY.setflags(write=False)
 
 
-def _resume_point(key: tuple, layers: tuple) -> tuple[int, int, _Cut | None]:
+def _resume_point(key: tuple, layers: HiddenLayers) -> tuple[int, int, _Cut | None]:
     """(how many leading hidden layers are the kept partition's, n, the window cut by n of them), or
     (…, 0, None) when it cannot be resumed."""
     kept = _kept
     if kept is None or kept.key != key:
         return 0, 0, None
-    shared = 0
-    for (w, b), (w2, b2) in zip(kept.layers, layers, strict=False):
-        if w is not w2 or b is not b2:
-            break
-        shared += 1
+    shared = shared_layers(kept.layers, layers)
     if kept.n > shared:
         return shared, 0, None
     return shared, kept.n, kept.cut

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from nnsurface.core import activations
-from nnsurface.core.network import Network
+from nnsurface.core.network import HiddenLayers, Network, hidden_layers, shared_layers
 from nnsurface.core.trajectory import Trajectory
 
 TWO_PI = 2.0 * np.pi
@@ -132,8 +132,7 @@ _WHOLE_END.setflags(write=False)
 # same identity hold the same numbers, so while one layer is being edited each walk resumes at that
 # layer (the first edit of a layer walks from the layer kept before; one in the first layer walks every
 # layer). One state is kept, not one per layer: holding every layer's arrays slowed full walks.
-_Layers = tuple[tuple[np.ndarray, np.ndarray], ...]
-_walk: tuple[Trajectory, str, _Layers, int, _Walked, np.ndarray] | None = None
+_walk: tuple[Trajectory, str, HiddenLayers, int, _Walked, np.ndarray] | None = None
 
 
 def _decompose(network: Network, trajectory: Trajectory) -> Pieces:
@@ -142,7 +141,7 @@ def _decompose(network: Network, trajectory: Trajectory) -> Pieces:
     if inputs.shape[1] != network.weights[0].shape[0]:
         raise ValueError(f"trajectory has dimension {trajectory.dim}, the network takes {network.input_dim}")
     act = _prepared(network.activation)
-    layers = tuple(zip(network.weights[:-1], network.biases[:-1], strict=True))
+    layers = hidden_layers(network)
     shared, start, state = _resume_point(network.activation, trajectory, layers)
     if state is None:
         state = _Walked(_WHOLE_START, _WHOLE_END, False, inputs[None], [], [], [])
@@ -169,18 +168,14 @@ def _rows_of(trajectory: Trajectory) -> np.ndarray:
 
 
 def _resume_point(
-    activation: str, trajectory: Trajectory, layers: _Layers
+    activation: str, trajectory: Trajectory, layers: HiddenLayers
 ) -> tuple[int, int, _Walked | None]:
     """(how many leading hidden layers are the kept walk's, n, the kept walk after n of them), or
     (…, 0, None) when it cannot be resumed."""
     walk = _walk
     if walk is None or walk[0] is not trajectory or walk[1] != activation:
         return 0, 0, None
-    shared = 0
-    for (w, b), (w2, b2) in zip(walk[2], layers, strict=False):
-        if w is not w2 or b is not b2:
-            break
-        shared += 1
+    shared = shared_layers(walk[2], layers)
     if walk[3] > shared:
         return shared, 0, None
     return shared, walk[3], walk[4]
