@@ -133,6 +133,20 @@ class Network:
         """f(x) for points of shape (n, m); returns shape (n,)."""
         return self.forward_all(x).output
 
+    def values_at_columns(self, x: np.ndarray) -> np.ndarray:
+        """f at the points that are the columns of x, shape (m, n); returns shape (n,).
+
+        The same as self(x.T) to rounding (the products may sum in another order), for many points
+        at once: with the points along the last axis every elementwise loop runs over all of them,
+        where rows of a few units make numpy loop over rows (about twice as long at 1000 points).
+        """
+        h = np.asarray(x, dtype=np.float64)
+        for w, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
+            z = w.T @ h
+            z += b[:, None]
+            h = activations.apply(self.activation, z)
+        return (self.weights[-1].T @ h)[0] + self.biases[-1][0]
+
     def patterns(self, x: np.ndarray) -> np.ndarray:
         """Activation pattern per point: piece index of every hidden unit, shape (n, Σ widths), int8.
 

@@ -64,6 +64,12 @@ class Trajectory:
         t = np.asarray(t, dtype=np.float64)[:, None]
         return self.center + self.u * np.cos(t) + self.v * np.sin(t)
 
+    def coordinates(self, cos_t: np.ndarray, sin_t: np.ndarray) -> np.ndarray:
+        """x(t) with the points as columns, shape (m, n), from cos t and sin t: the numbers of
+        points(t).T, computed along the samples (a loop over n values per coordinate, not over n rows
+        of m). Given cos and sin, not t, so that fixed samples' are computed once."""
+        return self.center[:, None] + self.u[:, None] * cos_t + self.v[:, None] * sin_t
+
     def velocity(self, t: np.ndarray) -> np.ndarray:
         """x′(t), shape (n, m)."""
         t = np.asarray(t, dtype=np.float64)[:, None]

@@ -1,9 +1,11 @@
-"""Edits of an immutable network: the new value lands, nothing else changes, nothing is shared mutably."""
+"""Edits of an immutable network: the new value lands, nothing else changes, nothing is shared mutably.
+And the column-wise evaluations the drawn trajectory uses agree with the row-wise ones."""
 
 import numpy as np
 import pytest
 
 from nnsurface.core.network import Network, original_random
+from nnsurface.core.trajectory import Trajectory
 
 
 @pytest.fixture
@@ -57,3 +59,19 @@ def test_equality_compares_numbers_not_identity(net):
     assert net.equals(same)
     assert not net.equals(net.with_activation("hardtanh"))
     assert net.with_weight(0, 0, 0, 9.0).with_weight(0, 0, 0, float(net.weights[0][0, 0])).equals(net)
+
+
+@pytest.mark.parametrize("activation", ["relu", "hardtanh", "tanh", "linear"])
+def test_values_at_columns_are_the_forward_pass_of_the_points(activation):
+    # The trajectory's samples are evaluated with the points as columns; the forward pass takes them
+    # as rows. The products may be summed in another order, nothing else differs.
+    net = original_random((5, 3, 4), seed=3, activation=activation).with_bias(1, 2, 0.7)
+    x = np.random.default_rng(1).uniform(-5, 5, size=(1041, 2))
+    np.testing.assert_allclose(net.values_at_columns(x.T), net(x), rtol=1e-13, atol=1e-13)
+    assert net.values_at_columns(x[:1].T).shape == (1,)
+
+
+def test_a_trajectorys_coordinates_are_its_points_as_columns():
+    traj = Trajectory((0.5, -1.0), (2.0, 0.3), (-0.3, 2.0))
+    t = np.linspace(0.0, 2 * np.pi, 97)
+    np.testing.assert_array_equal(traj.coordinates(np.cos(t), np.sin(t)), traj.points(t).T)
