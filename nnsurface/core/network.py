@@ -239,7 +239,7 @@ class Network:
 
     def equals(self, other: Network) -> bool:
         """Exact equality of activation and every number (arrays shared after an edit compare at once)."""
-        return (
+        return self is other or (
             self.activation == other.activation
             and len(self.weights) == len(other.weights)
             and all(_same(a, b) for a, b in zip(self.weights, other.weights, strict=True))

@@ -35,13 +35,18 @@ class Session:
         return replace(self, **changes)
 
     def equals(self, other: Session) -> bool:
-        """Exact equality of every number (sessions hold numpy arrays, so == is not meaningful)."""
+        """Exact equality of every number (sessions hold numpy arrays, so == is not meaningful).
+        Parts that are the same object (immutable) are equal at once: an edit replaces one part and
+        keeps the others, and the model compares every edit's session twice."""
         t, o = self.trajectory, other.trajectory
         return (
             self.network.equals(other.network)
-            and all(
-                a.shape == b.shape and (a == b).all()
-                for a, b in ((t.center, o.center), (t.u, o.u), (t.v, o.v))
+            and (
+                t is o
+                or all(
+                    a.shape == b.shape and (a == b).all()
+                    for a, b in ((t.center, o.center), (t.u, o.u), (t.v, o.v))
+                )
             )
             and self.view == other.view
         )
