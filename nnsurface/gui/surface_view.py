@@ -417,6 +417,7 @@ class SurfaceView(QWidget):
         self._creases_visible = True
         self._result: Result | None = None
         self._drawn_source: str | None = None
+        self._shadow_key: tuple | None = None  # (trajectory, floor height) the shadow was drawn for
 
         self.color_bar = ColorBar()
         self.caption_area = CaptionArea()
@@ -462,9 +463,14 @@ class SurfaceView(QWidget):
         if fit != self._fit or extent != self._extent:
             self._fit, self._extent = fit, extent
             self._apply_fit(fit, extent)
-        shadow = result.trajectory_points.copy()
-        shadow[:, 2] = -half
-        self.shadow.setData(pos=shadow)
+        # The loop's shadow on the floor moves only with the loop or the floor: an edit of the
+        # network leaves it (the breakpoints merged into its samples lie on the same circle).
+        shadow_key = (result.session.trajectory, half)
+        if shadow_key != self._shadow_key:
+            self._shadow_key = shadow_key
+            shadow = result.trajectory_points.copy()
+            shadow[:, 2] = -half
+            self.shadow.setData(pos=shadow)
         self.gl.window_view.showing_revision = result.revision
 
     def _drawn_surface(self, result: Result) -> tuple[ExactSurface | None, tuple[float, float]]:

@@ -1,5 +1,6 @@
 """The 3-D view as a user handles it: the native GL window takes the mouse, the camera survives edits."""
 
+import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
@@ -51,3 +52,23 @@ def test_the_caption_grows_for_a_long_text_and_is_never_cut_off(window, qtbot):
     assert caption.height() >= caption.heightForWidth(caption.width())
     area.set_text("short")
     assert area.height() == short_height
+
+
+def test_the_loops_shadow_lies_under_it_on_the_floor_and_follows_the_loop_not_the_weights(window, qtbot):
+    view = window.surface_view
+    model = window.model
+
+    def shadow_follows_loop():
+        shadow, loop = view.shadow.pos, model.result().trajectory_points
+        radius = np.hypot(*(shadow[:, :2] - model.session().trajectory.center).T)
+        np.testing.assert_allclose(radius, model.session().trajectory.radius, rtol=1e-5)
+        assert np.ptp(shadow[:, 2]) == 0 and shadow[0, 2] < loop[:, 2].min()  # flat, on the floor
+
+    shadow_follows_loop()
+    drawn = view.shadow.pos
+    model.set_weight(0, 0, 0, 1.7)
+    model.flush()
+    assert view.shadow.pos is drawn  # an edit of the network does not move it: not drawn again
+    model.set_trajectory((0.5, -1.0), 2.5)
+    model.flush()
+    shadow_follows_loop()
