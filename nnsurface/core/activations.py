@@ -44,9 +44,22 @@ def knots(name: str) -> tuple[float, ...]:
 
 
 def piece_affine(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(slopes, offsets) indexed by piece number, for piecewise-linear and linear activations."""
-    pieces = _PIECES[check_activation(name)]
-    return np.array([p[0] for p in pieces]), np.array([p[1] for p in pieces])
+    """(slopes, offsets) indexed by piece number, for piecewise-linear and linear activations.
+    Read-only and made once: every edit asks for them several times (partition, the loop's pieces,
+    the sensitivities)."""
+    return _PIECE_AFFINE[check_activation(name)]
+
+
+def _read_only_array(values: list[float]) -> np.ndarray:
+    array = np.array(values)
+    array.setflags(write=False)
+    return array
+
+
+_PIECE_AFFINE: dict[str, tuple[np.ndarray, np.ndarray]] = {
+    name: (_read_only_array([p[0] for p in pieces]), _read_only_array([p[1] for p in pieces]))
+    for name, pieces in _PIECES.items()
+}
 
 
 def piece_index(name: str, z: np.ndarray) -> np.ndarray:
