@@ -67,7 +67,7 @@ class Trajectory:
     def coordinates(self, cos_t: np.ndarray, sin_t: np.ndarray) -> np.ndarray:
         """x(t) with the points as columns, shape (m, n), from cos t and sin t: the numbers of
         points(t).T, computed along the samples (a loop over n values per coordinate, not over n rows
-        of m). Given cos and sin, not t, so that fixed samples' are computed once."""
+        of m). It takes cos t and sin t, not t, so that those of fixed samples are computed once."""
         return self.center[:, None] + self.u[:, None] * cos_t + self.v[:, None] * sin_t
 
     def velocity(self, t: np.ndarray) -> np.ndarray:
