@@ -304,7 +304,10 @@ class _ListRegions:
     def finished(self, window, eps: float, plane: np.ndarray) -> Partition:
         """_Regions.finished by plain loops, which draw the regions on the way (_Drawing); the regions'
         own arrays wait until they are asked for (_ListPartition)."""
-        centres = [poly.centre() for poly in self.polys]
+        # the centres of the bounding boxes, as _Regions._write computes them
+        centres = [
+            (0.5 * (min(poly.xs) + max(poly.xs)), 0.5 * (min(poly.ys) + max(poly.ys))) for poly in self.polys
+        ]
         order = sorted(range(self.size), key=centres.__getitem__)  # stable, like np.lexsort
         polys = [self.polys[k] for k in order]
         plane = plane[order]
@@ -428,10 +431,6 @@ class _Polygon:
 
     def __init__(self, xs: list[float], ys: list[float], pieces: list[int], origin: int = 0):
         self.xs, self.ys, self.pieces, self.origin = xs, ys, pieces, origin
-
-    def centre(self) -> tuple[float, float]:
-        """The centre of the bounding box, as _Regions._write computes it."""
-        return 0.5 * (min(self.xs) + max(self.xs)), 0.5 * (min(self.ys) + max(self.ys))
 
 
 class _Regions:
@@ -640,22 +639,27 @@ def _padded(values: list[float], width: int) -> list[float]:
 def _clip(xs: list[float], ys: list[float], s: list[float], tol: float, n: int):
     """One polygon of n vertices (xs, ys padded past n) clipped as _split does: (above x, above y,
     below x, below y), each part's vertices without padding."""
-    signs = [1 if v > tol else -1 if v < -tol else 0 for v in s[: n + 1]]
     ax, ay, bx, by = [], [], [], []
+    value = s[0]
+    sign = 1 if value > tol else -1 if value < -tol else 0
     for k in range(n):
-        if signs[k] >= 0:
-            ax.append(xs[k])
-            ay.append(ys[k])
-        if signs[k] <= 0:
-            bx.append(xs[k])
-            by.append(ys[k])
-        if signs[k] * signs[k + 1] < 0:
-            r = s[k] / (s[k] - s[k + 1])
-            x, y = xs[k] + r * (xs[k + 1] - xs[k]), ys[k] + r * (ys[k + 1] - ys[k])
+        following = s[k + 1]
+        sign_next = 1 if following > tol else -1 if following < -tol else 0
+        x, y = xs[k], ys[k]
+        if sign >= 0:
             ax.append(x)
             ay.append(y)
+        if sign <= 0:
             bx.append(x)
             by.append(y)
+        if sign * sign_next < 0:
+            r = value / (value - following)
+            cx, cy = x + r * (xs[k + 1] - x), y + r * (ys[k + 1] - y)
+            ax.append(cx)
+            ay.append(cy)
+            bx.append(cx)
+            by.append(cy)
+        value, sign = following, sign_next
     return ax, ay, bx, by
 
 
