@@ -7,15 +7,12 @@ i·n + j, and the triangles are wound as that item winds them, so these arrays d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from nnsurface.core import activations
 from nnsurface.core.network import Network
 
 
-@dataclass(frozen=True, eq=False)
 class GridResult:
     """f on an n×n grid over [−extent, extent]², with the linear region (activation pattern) of each point.
 
@@ -23,14 +20,41 @@ class GridResult:
     patterns of the grid, numbered by first appearance in raster order (i, then j), so that a small edit
     of the network keeps most colours. patterns[k] is the pattern of id k (piece index of every hidden
     unit, as Network.patterns gives it). For tanh/linear every point has the one pattern of id 0.
+
+    The heights are computed at once; the labels, patterns and n_regions when first asked for, from
+    the hidden pre-activations kept until then: an edit's frame draws the heights, and only colouring
+    by region or the panels (after the frame) need the regions. Never changed once made.
     """
 
-    x: np.ndarray
-    y: np.ndarray
-    z: np.ndarray
-    labels: np.ndarray
-    patterns: np.ndarray
-    n_regions: int
+    __slots__ = ("x", "y", "z", "_activation", "_pre", "_labels", "_patterns")
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, z: np.ndarray, activation: str, pre: np.ndarray):
+        self.x, self.y, self.z = x, y, z
+        self._activation, self._pre = activation, pre
+        self._labels: np.ndarray | None = None
+        self._patterns: np.ndarray | None = None
+
+    @property
+    def labels(self) -> np.ndarray:
+        """(n, n) int32 region id of every grid point."""
+        self._label()
+        return self._labels  # type: ignore[return-value]
+
+    @property
+    def patterns(self) -> np.ndarray:
+        """(n_regions, Σ widths) int8: the activation pattern of every region id."""
+        self._label()
+        return self._patterns  # type: ignore[return-value]
+
+    @property
+    def n_regions(self) -> int:
+        return len(self.patterns)
+
+    def _label(self) -> None:
+        if self._labels is None:
+            labels, self._patterns = _region_labels(self._activation, self._pre)
+            self._labels = labels.reshape(self.z.shape)
+            self._pre = None  # kept for this only (Σ widths × n² numbers)
 
 
 def grid_axis(extent: float, resolution: int) -> np.ndarray:
@@ -43,7 +67,8 @@ def grid_axis(extent: float, resolution: int) -> np.ndarray:
 
 
 def evaluate_grid(network: Network, extent: float, resolution: int) -> GridResult:
-    """Evaluate f and the region labels at the grid points (x[i], y[j]), x = y = grid_axis(...).
+    """Evaluate f at the grid points (x[i], y[j]), x = y = grid_axis(...), and the region labels there
+    when they are first asked for (GridResult).
 
     The points are the float32 axis values that are returned, so z and labels describe exactly the
     points the view draws; patterns agree with Network.patterns there except where a pre-activation
@@ -54,10 +79,7 @@ def evaluate_grid(network: Network, extent: float, resolution: int) -> GridResul
     axis = grid_axis(extent, resolution)
     pre, out = _forward_points_last(network, axis.astype(_forward_dtype(network.activation)))
     n = resolution
-    labels, patterns = _region_labels(network.activation, pre)
-    return GridResult(
-        axis, axis.copy(), out.astype(np.float32).reshape(n, n), labels.reshape(n, n), patterns, len(patterns)
-    )
+    return GridResult(axis, axis.copy(), out.astype(np.float32).reshape(n, n), network.activation, pre)
 
 
 def _forward_dtype(activation: str) -> type:

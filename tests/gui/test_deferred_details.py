@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from nnsurface.core.grid import evaluate_grid
 from nnsurface.core.measures import measure
@@ -178,3 +178,31 @@ def test_a_plot_range_holds_while_the_data_fits_and_fills_it():
     assert shrunk != first and shrunk[0] < low  # a sliver of it: refitted around the data
     flat = stable_range(3.0, 3.0, None)
     assert flat[0] < 3.0 < flat[1]
+
+
+@pytest.mark.parametrize("color_mode", ["height", "region"])
+def test_the_grids_regions_are_labelled_for_the_frame_only_when_it_colours_by_them(
+    window, qtbot, monkeypatch, color_mode
+):
+    # Drawn from the grid and coloured by height, a frame needs only the heights: the grid's regions
+    # are labelled for the panels ("regions on grid"), after it. Coloured by region, before it.
+    from nnsurface.core import grid as grid_module
+
+    model = window.model
+    window.surface_view.set_surface_source("grid")
+    model.set_color_mode(color_mode)
+    settle(qtbot, model)
+    labelled = []
+    label = grid_module._region_labels
+    monkeypatch.setattr(grid_module, "_region_labels", lambda *a: labelled.append(1) or label(*a))
+    model.set_weight(0, 1, 0, 1.5)
+    model.flush(details=False)
+    window.surface_view.gl.grabFramebuffer()
+    assert len(labelled) == (color_mode == "region")
+    model.flush()
+    assert len(labelled) == 1
+    session = model.session()
+    grid = evaluate_grid(session.network, session.view.extent, session.view.resolution)
+    found = window.findChild(QLabel, "m-regions_grid")
+    assert found.text() == format_count(grid.n_regions)
+    np.testing.assert_array_equal(model.result().grid.labels, grid.labels)
