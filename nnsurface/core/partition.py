@@ -313,8 +313,8 @@ class _ListRegions:
         plane = plane[order]
         border = _border(window, eps)
         drawing = _Drawing()
-        for region, (poly, plane_k) in enumerate(zip(polys, plane.tolist(), strict=True)):
-            drawing.add(region, poly.xs, poly.ys, plane_k, border.codes(poly.xs, poly.ys))
+        for poly, plane_k in zip(polys, plane.tolist(), strict=True):
+            drawing.add(poly.xs, poly.ys, plane_k, border.codes(poly.xs, poly.ys))
         return _ListPartition(window, plane, drawing, [(poly.xs, poly.ys, poly.pieces) for poly in polys])
 
 
@@ -329,7 +329,7 @@ class _ListPartition(Partition):
         object.__setattr__(self, "window", window)
         object.__setattr__(self, "gradients", np.ascontiguousarray(plane[:, :2]))
         object.__setattr__(self, "offsets", np.ascontiguousarray(plane[:, 2]))
-        object.__setattr__(self, "drawing", drawing.arrays())
+        object.__setattr__(self, "drawing", drawing.arrays(self.gradients))
         object.__setattr__(self, "_polys", polys)
         object.__setattr__(self, "_interior", (drawing.dx, drawing.dy))
 
@@ -368,31 +368,21 @@ class _Drawing:
 
     def __init__(self):
         self.x, self.y, self.z = [], [], []  # vertices
-        self.nx, self.ny, self.nz = [], [], []  # their normals
-        self.first, self.ahead, self.behind = [], [], []  # the fans' triangles (0, k + 1, k)
-        self.face_regions: list[int] = []
+        self.counts: list[int] = []  # of each region
         self.creases: list[float] = []
         self.dx: list[float] = []
         self.dy: list[float] = []
 
-    def add(self, region: int, xs: list[float], ys: list[float], plane, sides: list[int]) -> None:
-        """Region number `region`: closed xs, ys, plane (∂f/∂x, ∂f/∂y, f(0, 0)), the _Border codes
-        of its vertices."""
+    def add(self, xs: list[float], ys: list[float], plane, sides: list[int]) -> None:
+        """The next region: closed xs, ys, plane (∂f/∂x, ∂f/∂y, f(0, 0)), the _Border codes of its
+        vertices."""
         gx, gy, off = plane
         n = len(xs) - 1
         zs = [x * gx + y * gy + off for x, y in zip(xs, ys)]  # noqa: B905 (zip note); as region_mesh's einsum
-        base = len(self.x)
         self.x += xs[:n]
         self.y += ys[:n]
         self.z += zs[:n]
-        size = math.sqrt(gx * gx + gy * gy + 1.0)
-        self.nx += [gx / size] * n
-        self.ny += [gy / size] * n
-        self.nz += [-1.0 / size] * n
-        self.first += [base] * (n - 2)
-        self.ahead += range(base + 2, base + n)
-        self.behind += range(base + 1, base + n - 1)
-        self.face_regions += [region] * (n - 2)
+        self.counts.append(n)
         for k in range(n):
             if sides[k] & sides[k + 1]:
                 continue  # on the border
@@ -403,14 +393,13 @@ class _Drawing:
             if dx > tilt or (abs(dx) <= tilt and dy > 0):
                 self.creases += (xs[k], ys[k], zs[k], xs[k + 1], ys[k + 1], zs[k + 1])
 
-    def arrays(self) -> tuple[RegionMesh, np.ndarray, np.ndarray]:
+    def arrays(self, gradients: np.ndarray) -> tuple[RegionMesh, np.ndarray, np.ndarray]:
         """(RegionMesh, crease segments (K, 2, 3), boundary edges (K, 4)), read-only: a Partition
-        hands them to every caller."""
+        hands them to every caller. gradients: (R, 2) the regions' planes', in their order."""
         mesh = RegionMesh(
             vertices=_read_only(np.array([self.x, self.y, self.z], dtype=np.float32).T.copy()),
-            faces=_read_only(np.array([self.first, self.ahead, self.behind], dtype=np.int32).T.copy()),
-            face_regions=_read_only(np.array(self.face_regions, dtype=np.int32)),
-            normals=_read_only(np.array([self.nx, self.ny, self.nz], dtype=np.float32).T.copy()),
+            counts=_read_only(np.array(self.counts, dtype=np.int32)),
+            gradients=gradients,
         )
         ends = np.array(self.creases, dtype=np.float64).reshape(-1, 6)
         creases = _read_only(ends.astype(np.float32).reshape(-1, 2, 3))
@@ -743,45 +732,71 @@ def _edge_lengths(vertices: np.ndarray, counts: np.ndarray, window, eps: float) 
 
 @dataclass(frozen=True, eq=False)
 class RegionMesh:
-    """Triangles of the regions lifted onto their planes, for drawing the exact surface.
+    """The regions lifted onto their planes, for drawing the exact surface.
 
-    vertices (N, 3) float32 (each region has its own vertices, so it can be coloured and shaded
-    flat), faces (M, 3) int32, face_regions (M,) int32 (region id of each triangle), normals (N, 3)
-    float32: each vertex carries its region's plane normal ∝ (∂f/∂x, ∂f/∂y, −1). Triangles are wound
-    clockwise seen from above, facing that normal: the same side as grid.surface_normals and
-    pyqtgraph's surface item, so one shader lights both alike.
+    vertices (N, 3) float32: the vertices of region 0, then of region 1, ... (each region has its
+    own, so it can be coloured and shaded flat); counts (R,) int32: how many each region has (a
+    convex polygon, counter-clockwise: a triangle fan from its first vertex covers it exactly);
+    gradients (R, 2) float64: each region's (∂f/∂x, ∂f/∂y).
+
+    A view that draws the regions as fans and shades them from the positions needs nothing else; the
+    triangles and normals below are made when first asked for. faces (M, 3) int32, face_regions (M,)
+    int32 (region id of each triangle), normals (N, 3) float32: each vertex carries its region's plane
+    normal ∝ (∂f/∂x, ∂f/∂y, −1). Triangles are wound clockwise seen from above, facing that normal:
+    the same side as grid.surface_normals and pyqtgraph's surface item.
     """
 
     vertices: np.ndarray
-    faces: np.ndarray
-    face_regions: np.ndarray
-    normals: np.ndarray
+    counts: np.ndarray
+    gradients: np.ndarray
+
+    @functools.cached_property
+    def starts(self) -> np.ndarray:
+        """(R,) the index of each region's first vertex."""
+        return _read_only(np.cumsum(self.counts) - self.counts)
+
+    @functools.cached_property
+    def faces(self) -> np.ndarray:
+        return self._fans[0]
+
+    @functools.cached_property
+    def face_regions(self) -> np.ndarray:
+        return self._fans[1]
+
+    @functools.cached_property
+    def _fans(self) -> tuple[np.ndarray, np.ndarray]:
+        """The fans' triangles (first, k + 1, k) and the region of each."""
+        counts = self.counts.astype(np.int64)
+        m = int(counts.max(initial=2))
+        fan = (np.arange(1, m - 1)[None, :] < (counts - 1)[:, None]).ravel()
+        region_of_face = np.repeat(np.arange(len(counts)), m - 2)[fan]
+        k = np.tile(np.arange(1, m - 1), len(counts))[fan]
+        base = self.starts[region_of_face]
+        faces = np.stack([base, base + k + 1, base + k], axis=1).astype(np.int32)
+        return _read_only(faces), _read_only(region_of_face.astype(np.int32))
+
+    @functools.cached_property
+    def normals(self) -> np.ndarray:
+        plane = np.column_stack([self.gradients, -np.ones(len(self.counts))])
+        plane /= np.linalg.norm(plane, axis=1, keepdims=True)
+        return _read_only(plane[np.repeat(np.arange(len(self.counts)), self.counts)].astype(np.float32))
 
 
 def region_mesh(part: Partition) -> RegionMesh:
-    """Fan-triangulate every region (convex, so a fan from its first vertex covers it exactly).
+    """The regions lifted onto their planes (each convex, so a fan from its first vertex covers it).
     A partition of few regions comes with its mesh (read-only, shared), made by the same rules."""
     if part.drawing is not None:
         return part.drawing[0]
     counts = part.counts
     m = part.vertices.shape[1]
     valid = np.arange(m)[None, :] < counts[:, None]
-    start = np.cumsum(counts) - counts  # first vertex index of each region
     xy = part.vertices[valid]
     region_of_vertex = np.repeat(np.arange(len(counts)), counts)
     z = np.einsum("ij,ij->i", xy, part.gradients[region_of_vertex]) + part.offsets[region_of_vertex]
-    fan = (np.arange(1, m - 1)[None, :] < (counts - 1)[:, None]).ravel()  # triangles (0, k+1, k)
-    region_of_face = np.repeat(np.arange(len(counts)), m - 2)[fan]
-    k = np.tile(np.arange(1, m - 1), len(counts))[fan]
-    base = start[region_of_face]
-    faces = np.stack([base, base + k + 1, base + k], axis=1).astype(np.int32)
-    plane = np.column_stack([part.gradients, -np.ones(len(counts))])
-    plane /= np.linalg.norm(plane, axis=1, keepdims=True)
     return RegionMesh(
-        vertices=np.column_stack([xy, z]).astype(np.float32),
-        faces=faces,
-        face_regions=region_of_face.astype(np.int32),
-        normals=plane[region_of_vertex].astype(np.float32),
+        vertices=_read_only(np.column_stack([xy, z]).astype(np.float32)),
+        counts=_read_only(counts.astype(np.int32)),
+        gradients=part.gradients,
     )
 
 

@@ -18,6 +18,7 @@ import ctypes
 import numpy as np
 from OpenGL import GL
 from OpenGL.GL import shaders as gl_shaders
+from OpenGL.raw.GL.VERSION import GL_1_4 as raw_gl_1_4
 from OpenGL.raw.GL.VERSION import GL_1_5 as raw_gl
 from pyqtgraph.opengl.GLGraphicsItem import GLGraphicsItem
 from PySide6.QtGui import QOpenGLContext
@@ -25,6 +26,9 @@ from PySide6.QtGui import QOpenGLContext
 # Generic attribute locations, bound before linking; 0 must always come from an array (a_xy does).
 _ATTRIBUTES = {"a_xy": (0, 2), "a_z": (1, 1), "a_normal": (2, 3), "a_color": (3, 4)}
 _INDEX_BUFFERS = ("triangles", "lines")
+# Drawn from the CPU, no buffer: "fans", (R,) int32 vertex counts of triangle fans laid one after
+# another in the vertex buffers (GL_TRIANGLE_FAN, one glMultiDrawArrays call for all of them).
+_FANS = "fans"
 _WHITE = (1.0, 1.0, 1.0, 1.0)
 
 _VERTEX_SHADER = """
@@ -33,14 +37,17 @@ attribute float a_z;
 attribute vec3 a_normal;
 attribute vec4 a_color;
 uniform mat4 u_mvp;
+uniform mat4 u_modelview;
 uniform mat3 u_normal;
 uniform float u_z0;
 uniform float u_zscale;
 varying vec3 v_normal;
 varying vec4 v_color;
 varying float v_t;
+varying vec3 v_eye;
 void main() {
     v_normal = u_normal * a_normal;
+    v_eye = (u_modelview * vec4(a_xy, a_z, 1.0)).xyz;
     v_color = a_color;
     v_t = (a_z - u_z0) * u_zscale;
     gl_Position = u_mvp * vec4(a_xy, a_z, 1.0);
@@ -50,14 +57,18 @@ void main() {
 # Lighting in eye space (x right, y up, z towards the viewer), so the surface stays lit from the
 # upper left however the camera turns: a key light, a weaker fill and a faint highlight. Two-sided:
 # the normals point to the side the triangles face, and a face seen from behind is lit like the front.
+# Flat (u_flat): each fragment's normal is that of the plane it lies on, from the screen-space
+# derivatives of its eye-space position, turned towards the viewer: planar facets need no normals.
 _FRAGMENT_SHADER = """
 uniform sampler2D u_colormap;
 uniform float u_by_height;
 uniform float u_lines;
+uniform float u_flat;
 uniform vec4 u_line_color;
 varying vec3 v_normal;
 varying vec4 v_color;
 varying float v_t;
+varying vec3 v_eye;
 void main() {
     if (u_lines > 0.5) {
         gl_FragColor = u_line_color;
@@ -67,8 +78,14 @@ void main() {
     if (u_by_height > 0.5) {
         base = texture2D(u_colormap, vec2(clamp(v_t, 0.0, 1.0) * (255.0 / 256.0) + 0.5 / 256.0, 0.5)).rgb;
     }
-    vec3 n = normalize(v_normal);
-    if (!gl_FrontFacing) n = -n;
+    vec3 n;
+    if (u_flat > 0.5) {
+        n = normalize(cross(dFdx(v_eye), dFdy(v_eye)));
+        if (dot(n, v_eye) > 0.0) n = -n;
+    } else {
+        n = normalize(v_normal);
+        if (!gl_FrontFacing) n = -n;
+    }
     vec3 key = normalize(vec3(-0.75, 0.45, 0.45));
     vec3 fill = normalize(vec3(0.60, 0.20, 0.60));
     float diffuse = 0.85 * max(dot(n, key), 0.0) + 0.25 * max(dot(n, fill), 0.0);
@@ -85,11 +102,14 @@ class _Program:
         context = QOpenGLContext.currentContext()
         if context.isOpenGLES():
             header = "#version 100\nprecision mediump float;\n"
+            fragment_header = (
+                "#version 100\n#extension GL_OES_standard_derivatives : enable\nprecision mediump float;\n"
+            )
         else:
-            header = "#version 120\n"
+            header = fragment_header = "#version 120\n"
         program = gl_shaders.compileProgram(
             gl_shaders.compileShader([header, _VERTEX_SHADER], GL.GL_VERTEX_SHADER),
-            gl_shaders.compileShader([header, _FRAGMENT_SHADER], GL.GL_FRAGMENT_SHADER),
+            gl_shaders.compileShader([fragment_header, _FRAGMENT_SHADER], GL.GL_FRAGMENT_SHADER),
             validate=False,  # validation needs the texture bound; it is, when drawing
         )
         for name, (location, _size) in _ATTRIBUTES.items():
@@ -98,12 +118,14 @@ class _Program:
         self.id = program
         names = (
             "u_mvp",
+            "u_modelview",
             "u_normal",
             "u_z0",
             "u_zscale",
             "u_colormap",
             "u_by_height",
             "u_lines",
+            "u_flat",
             "u_line_color",
         )
         self.uniforms = {name: GL.glGetUniformLocation(program, name) for name in names}
@@ -127,17 +149,23 @@ class ShadedMesh(GLGraphicsItem):
     Set arrays with `set_arrays`; each array that is not the very object already held is uploaded at
     the next paint. Colours None: the triangles are coloured by height through `colormap`, mapped over
     `set_height_range`. `primitive` is GL_TRIANGLES or GL_TRIANGLE_STRIP for the "triangles" index
-    buffer; the optional "lines" index buffer (GL_LINES pairs) is drawn over the faces when shown.
+    buffer; or, instead of it, "fans" gives the vertex counts of triangle fans laid one after another.
+    The optional "lines" index buffer (GL_LINES pairs) is drawn over the faces when shown. Normals
+    None: with `flat`, each facet is lit by its own plane (planar polygons, such as linear regions).
     """
 
     _programs: dict[int, _Program] = {}  # by GL share group: programs and textures are shared within one
 
-    def __init__(self, colormap: np.ndarray, line_color: tuple[float, float, float, float]):
+    def __init__(
+        self, colormap: np.ndarray, line_color: tuple[float, float, float, float], flat: bool = False
+    ):
         super().__init__()
         self.setGLOptions("opaque")
         self._colormap = colormap
         self._line_color = line_color
-        self._arrays: dict[str, np.ndarray | None] = dict.fromkeys((*_ATTRIBUTES, *_INDEX_BUFFERS))
+        self._arrays: dict[str, np.ndarray | None] = dict.fromkeys((*_ATTRIBUTES, *_INDEX_BUFFERS, _FANS))
+        self._flat = flat
+        self._fans: tuple[np.ndarray, np.ndarray] | None = None  # int32 (first vertices, counts)
         self._dirty: set[str] = set()
         self._buffers: dict[str, int] = {}
         self._sizes: dict[str, int] = {}
@@ -147,7 +175,7 @@ class ShadedMesh(GLGraphicsItem):
 
     # --- data ------------------------------------------------------------------------------------
     def set_arrays(self, primitive: int | None = None, **arrays: np.ndarray | None) -> None:
-        """Replace some of a_xy, a_z, a_normal, a_color, triangles, lines (None drops an array)."""
+        """Replace some of a_xy, a_z, a_normal, a_color, triangles, fans, lines (None drops an array)."""
         self._store(primitive, **arrays)
         self.update()
 
@@ -158,7 +186,10 @@ class ShadedMesh(GLGraphicsItem):
                 raise KeyError(f"unknown array {name!r}")
             if array is not self._arrays[name]:
                 self._arrays[name] = array
-                self._dirty.add(name)
+                if name == _FANS:
+                    self._fans = None if array is None else _fan_firsts_and_counts(array)
+                else:
+                    self._dirty.add(name)
         if primitive is not None:
             self._primitive = primitive
 
@@ -202,7 +233,9 @@ class ShadedMesh(GLGraphicsItem):
 
     def paint(self) -> None:
         self.prepare()
-        if self._arrays["a_xy"] is None or self._arrays["triangles"] is None:
+        if self._arrays["a_xy"] is None or (
+            self._arrays["triangles"] is None and self._arrays[_FANS] is None
+        ):
             return
         self.setupGLState()
         self._upload()
@@ -210,7 +243,9 @@ class ShadedMesh(GLGraphicsItem):
         u = program.uniforms
         GL.glUseProgram(program.id)
         GL.glUniformMatrix4fv(u["u_mvp"], 1, False, np.array(self.mvpMatrix().data(), dtype=np.float32))
-        normal = self.modelViewMatrix().normalMatrix()
+        modelview = self.modelViewMatrix()
+        GL.glUniformMatrix4fv(u["u_modelview"], 1, False, np.array(modelview.data(), dtype=np.float32))
+        normal = modelview.normalMatrix()
         GL.glUniformMatrix3fv(u["u_normal"], 1, False, np.array(normal.data(), dtype=np.float32))
         zmin, zmax = self._z_range
         GL.glUniform1f(u["u_z0"], zmin)
@@ -218,6 +253,7 @@ class ShadedMesh(GLGraphicsItem):
         by_height = self._arrays["a_color"] is None
         GL.glUniform1f(u["u_by_height"], 1.0 if by_height else 0.0)
         GL.glUniform1f(u["u_lines"], 0.0)
+        GL.glUniform1f(u["u_flat"], 1.0 if self._flat else 0.0)
         GL.glUniform1i(u["u_colormap"], 0)
         GL.glActiveTexture(GL.GL_TEXTURE0)
         GL.glBindTexture(GL.GL_TEXTURE_2D, program.colormap)
@@ -226,7 +262,10 @@ class ShadedMesh(GLGraphicsItem):
         # trajectory) win the depth test.
         GL.glEnable(GL.GL_POLYGON_OFFSET_FILL)
         GL.glPolygonOffset(1.0, 1.0)
-        self._draw("triangles", self._primitive)
+        if self._fans is not None:
+            self._draw_fans()
+        else:
+            self._draw("triangles", self._primitive)
         GL.glDisable(GL.GL_POLYGON_OFFSET_FILL)
         GL.glPolygonOffset(0.0, 0.0)
         if self._lines_visible and self._arrays["lines"] is not None:
@@ -248,7 +287,7 @@ class ShadedMesh(GLGraphicsItem):
             GL.glDeleteBuffers(len(self._buffers), list(self._buffers.values()))
         self._buffers.clear()
         self._sizes.clear()
-        self._dirty = {name for name, a in self._arrays.items() if a is not None}
+        self._dirty = {name for name, a in self._arrays.items() if a is not None and name != _FANS}
 
     def _program(self) -> _Program:
         group = id(QOpenGLContext.currentContext().shareGroup())
@@ -296,11 +335,27 @@ class ShadedMesh(GLGraphicsItem):
             enabled.append(location)
         return enabled
 
+    def _draw_fans(self) -> None:
+        firsts, counts = self._fans
+        # The raw entry point with the arrays' addresses (PyOpenGL's array handling is slow).
+        raw_gl_1_4.glMultiDrawArrays(
+            GL.GL_TRIANGLE_FAN,
+            ctypes.c_void_p(firsts.__array_interface__["data"][0]),
+            ctypes.c_void_p(counts.__array_interface__["data"][0]),
+            len(counts),
+        )
+
     def _draw(self, name: str, primitive: int) -> None:
         indices = self._arrays[name]
         GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, self._buffers[name])
         GL.glDrawElements(primitive, indices.size, GL.GL_UNSIGNED_INT, None)
         GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, 0)
+
+
+def _fan_firsts_and_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first vertex and the vertex count of each fan, int32 and contiguous as GL reads them."""
+    counts = np.ascontiguousarray(counts, dtype=np.int32)
+    return np.cumsum(counts, dtype=np.int32) - counts, counts
 
 
 def grid_strip_indices(n: int) -> np.ndarray:

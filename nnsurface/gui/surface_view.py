@@ -116,11 +116,12 @@ class GridSurface(ShadedMesh):
 
 
 class RegionSurface(ShadedMesh):
-    """The exact linear regions, fan-triangulated and lifted onto their planes, each lit flat by its
-    plane's normal and, coloured by region, filled with its pattern's colour."""
+    """The exact linear regions lifted onto their planes, each drawn as a triangle fan, lit flat by
+    its plane (the shader's facet normals: an edit uploads only x,y and z) and, coloured by region,
+    filled with its pattern's colour."""
 
     def __init__(self):
-        super().__init__(colors.height_lut(), MESH_LINE_COLOR)
+        super().__init__(colors.height_lut(), MESH_LINE_COLOR, flat=True)
         self._exact: ExactSurface | None = None
         self._by_region = False
         self._shown: tuple | None = None
@@ -136,12 +137,10 @@ class RegionSurface(ShadedMesh):
             return
         m = e.mesh
         self._store(
-            GL.GL_TRIANGLES,
             a_xy=np.ascontiguousarray(m.vertices[:, :2]),
             a_z=np.ascontiguousarray(m.vertices[:, 2]),
-            a_normal=m.normals,
             a_color=e.vertex_colors() if self._by_region else None,
-            triangles=m.faces.astype(np.uint32).reshape(-1),
+            fans=m.counts,
         )
         self._shown = (e, self._by_region)
 

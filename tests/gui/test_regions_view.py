@@ -9,8 +9,9 @@ from PySide6.QtWidgets import QLabel
 
 from nnsurface.core.grid import evaluate_grid
 from nnsurface.core.measures import measure
-from nnsurface.core.network import original_random
+from nnsurface.core.network import Network, original_random
 from nnsurface.core.partition import crease_segments, partition, region_mesh
+from nnsurface.core.session import Session, ViewSettings
 from nnsurface.gui import colors
 from nnsurface.gui import result as result_module
 from nnsurface.gui.formatting import MISSING, format_count, format_number
@@ -43,10 +44,10 @@ def check_drawn_exactly(window):
     assert view.regions.visible() and not view.surface.visible()
     xy = gpu(window, view.regions, "a_xy", np.float32, 2)
     z = gpu(window, view.regions, "a_z", np.float32, 1)
-    faces = gpu(window, view.regions, "triangles", np.uint32, 3)
     np.testing.assert_array_equal(xy, mesh.vertices[:, :2])
     np.testing.assert_array_equal(z, mesh.vertices[:, 2])
-    np.testing.assert_array_equal(faces, mesh.faces)
+    # one triangle fan per region, over that region's vertices in turn
+    np.testing.assert_array_equal(view.regions.array("fans"), part.counts)
     # each vertex lies on the plane of its region, and that plane is the network's f there
     region = np.repeat(np.arange(part.regions_exact), part.counts)
     np.testing.assert_allclose(
@@ -235,3 +236,28 @@ def test_while_the_grid_is_drawn_the_exact_regions_wait_for_the_panels(window, q
         model.set_weight(0, 1, 2, -0.6)
     assert seen[-1][1] is True
     check_drawn_exactly(window)
+
+
+def test_regions_are_lit_as_the_grid_lights_the_same_plane(window, qtbot):
+    # The regions are shaded by their facets' own planes in the shader (no normals uploaded), the grid
+    # by its vertex normals. Where f is one tilted plane over the whole window the two agree.
+    w1 = np.array([[1.0, 0.5], [-0.25, 1.0]])
+    w2 = np.array([[-0.75], [1.5]])
+    net = Network((w1, w2), (np.array([20.0, 20.0]), np.zeros(1)), "relu")
+    with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
+        window.model.set_session(Session(network=net, view=ViewSettings(5.0, 40)))
+    view = window.surface_view
+
+    def frame():
+        image = view.gl.grabFramebuffer()
+        rgba = np.array(image.constBits(), dtype=np.uint8).reshape(image.height(), -1, 4)
+        return rgba[..., :3].astype(int)
+
+    assert view.drawn_source() == "exact" and view.regions.array("fans").tolist() == [4]
+    exact = frame()
+    view.regions.setVisible(False)  # the same result drawn from its grid, in the same frame
+    view.surface.setVisible(True)
+    grid = frame()
+    assert (grid != 255).any(axis=-1).mean() > 0.15  # the plane covers much of the view
+    differ = np.abs(exact - grid).max(axis=-1)
+    assert (differ > 2).sum() <= 10  # a few pixels on the square's outline are covered differently
