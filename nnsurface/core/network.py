@@ -37,7 +37,18 @@ def _finite(value: float, what: str) -> float:
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a is b or (a.shape == b.shape and bool((a == b).all()))
+    """Equal shapes and numbers (== on each: −0.0 equals 0.0). A small matrix, as a weight edit
+    compares, is compared as nested lists: numpy's two calls cost several times more at that size."""
+    if a is b:
+        return True
+    if a.shape != b.shape:
+        return False
+    if a.size <= _SMALL:
+        return a.tolist() == b.tolist()
+    return bool((a == b).all())
+
+
+_SMALL = 256
 
 
 HiddenLayers = tuple[tuple[np.ndarray, np.ndarray], ...]
@@ -239,12 +250,15 @@ class Network:
 
     def equals(self, other: Network) -> bool:
         """Exact equality of activation and every number (arrays shared after an edit compare at once)."""
-        return self is other or (
-            self.activation == other.activation
-            and len(self.weights) == len(other.weights)
-            and all(_same(a, b) for a, b in zip(self.weights, other.weights, strict=True))
-            and all(_same(a, b) for a, b in zip(self.biases, other.biases, strict=True))
-        )
+        if self is other:
+            return True
+        if self.activation != other.activation or len(self.weights) != len(other.weights):
+            return False
+        for mine, theirs in ((self.weights, other.weights), (self.biases, other.biases)):
+            for a, b in zip(mine, theirs, strict=True):
+                if not _same(a, b):
+                    return False
+        return True
 
 
 def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:

@@ -61,6 +61,18 @@ def test_equality_compares_numbers_not_identity(net):
     assert net.with_weight(0, 0, 0, 9.0).with_weight(0, 0, 0, float(net.weights[0][0, 0])).equals(net)
 
 
+@pytest.mark.parametrize("widths", [(3, 2), (40, 30)])  # small matrices, and ones of over 256 numbers
+def test_equality_is_that_of_the_numbers_at_every_size(widths):
+    net = original_random(widths, seed=5).with_weight(1, 0, 0, 0.0)
+    same = Network([w.copy() for w in net.weights], [b.copy() for b in net.biases])
+    assert net.equals(same) and same.equals(net)
+    assert net.equals(net.with_weight(1, 0, 0, -0.0))  # −0.0 == 0.0, as numbers
+    last = net.weights[1].shape[1] - 1
+    assert not net.equals(net.with_weight(1, 1, last, 1e-300))
+    assert not net.equals(net.with_bias(0, 0, 5e-324))
+    assert not net.equals(original_random((*widths, 2), seed=5))
+
+
 @pytest.mark.parametrize("activation", ["relu", "hardtanh", "tanh", "linear"])
 def test_values_at_columns_are_the_forward_pass_of_the_points(activation):
     # The trajectory's samples are evaluated with the points as columns; the forward pass takes them
