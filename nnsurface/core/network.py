@@ -29,10 +29,12 @@ def _frozen(a: np.ndarray | Sequence, ndim: int, what: str) -> np.ndarray:
     return arr
 
 
-def _finite(value: float, what: str) -> float:
+def _finite(value: float, what: str, *where: object) -> float:
+    """value as a float, or ValueError naming `what` (formatted with `where`: only then, since
+    every arrow-key step of an edit checks its value)."""
     value = float(value)
     if not math.isfinite(value):
-        raise ValueError(f"{what}: NaN or infinite value")
+        raise ValueError(f"{what.format(*where)}: NaN or infinite value")
     return value
 
 
@@ -177,7 +179,7 @@ class Network:
         checked, the other (read-only, already valid) arrays are shared with this network.
         """
         w = self.weights[layer].copy()
-        w[row, col] = _finite(value, f"layers[{layer}].weights[{row}][{col}]")
+        w[row, col] = _finite(value, "layers[{}].weights[{}][{}]", layer, row, col)
         w.setflags(write=False)
         ws = self.weights[:layer] + (w,) + self.weights[layer + 1 :]
         return self._sharing(ws, self.biases)
@@ -185,7 +187,7 @@ class Network:
     def with_bias(self, layer: int, col: int, value: float) -> Network:
         """A copy with biases[layer][col] = value; shares the other arrays, as with_weight does."""
         b = self.biases[layer].copy()
-        b[col] = _finite(value, f"layers[{layer}].bias[{col}]")
+        b[col] = _finite(value, "layers[{}].bias[{}]", layer, col)
         b.setflags(write=False)
         return self._sharing(self.weights, self.biases[:layer] + (b,) + self.biases[layer + 1 :])
 

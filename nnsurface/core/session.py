@@ -5,7 +5,7 @@ Reading and writing the session file lives in `session_file.py`; this module onl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from nnsurface.core.network import Network, default_network
 from nnsurface.core.trajectory import DEFAULT_CENTER, DEFAULT_RADIUS, Trajectory
@@ -31,8 +31,10 @@ class Session:
     view: ViewSettings = field(default_factory=ViewSettings)
 
     def replace(self, **changes) -> Session:
-        """A copy with some fields changed (the session itself is never mutated)."""
-        return replace(self, **changes)
+        """A copy with some fields changed (the session itself is never mutated). Built directly,
+        not by dataclasses.replace, which inspects the fields on every call: this runs per edit."""
+        fields = {"network": self.network, "trajectory": self.trajectory, "view": self.view}
+        return Session(**(fields | changes))
 
     def equals(self, other: Session) -> bool:
         """Exact equality of every number (sessions hold numpy arrays, so == is not meaningful).
