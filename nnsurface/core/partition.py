@@ -751,11 +751,6 @@ class RegionMesh:
     gradients: np.ndarray
 
     @functools.cached_property
-    def starts(self) -> np.ndarray:
-        """(R,) the index of each region's first vertex."""
-        return _read_only(np.cumsum(self.counts) - self.counts)
-
-    @functools.cached_property
     def faces(self) -> np.ndarray:
         return self._fans[0]
 
@@ -771,7 +766,7 @@ class RegionMesh:
         fan = (np.arange(1, m - 1)[None, :] < (counts - 1)[:, None]).ravel()
         region_of_face = np.repeat(np.arange(len(counts)), m - 2)[fan]
         k = np.tile(np.arange(1, m - 1), len(counts))[fan]
-        base = self.starts[region_of_face]
+        base = (np.cumsum(counts) - counts)[region_of_face]  # each region's first vertex
         faces = np.stack([base, base + k + 1, base + k], axis=1).astype(np.int32)
         return _read_only(faces), _read_only(region_of_face.astype(np.int32))
 
