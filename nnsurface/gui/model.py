@@ -236,7 +236,6 @@ class SessionModel(QObject):
         """Back to the original tool's defaults: network, circle and view."""
         self._edit(Session(), "Reset to the defaults")
 
-    @Slot(str)
     def set_exact_first(self, on: bool) -> None:
         """Whether the 3-D view draws the exact linear regions (when there are): then they are
         computed before its frame; else the grid is, and the regions wait until the panels ask."""
@@ -244,6 +243,7 @@ class SessionModel(QObject):
             self._exact_first = on
             self._timer.start()
 
+    @Slot(str)
     def set_color_mode(self, mode: str) -> None:
         if mode not in colors.COLOR_MODES:
             raise ValueError(f"unknown colour mode {mode!r}; expected one of {', '.join(colors.COLOR_MODES)}")
