@@ -16,6 +16,9 @@ For each grid resolution 50², 100², 200², 400², with the window at its defau
   the editor's tints and the sensitivity they need), which the app does in the turn after the frame;
   edit_to_frame + details is the whole work of an edit (without the widgets' repaints);
 - ratio = edit_to_frame / repaint;
+- before_frame_ms: the part of edit_to_frame spent before the frame is asked for (setValue and the
+  recompute, the view taking the result): what the edit adds to a repaint, since the frame that
+  follows it costs a bare repaint's time (ratio ≈ 1 + before_frame / repaint);
 - by_edited_layer_200: edit_to_frame and ratio at 200² when the edited weight is in layer 1 (as
   everywhere else here: the worst case, every exact cut and loop piece is computed again), 2, ...;
 - the top-level figures are for the surface drawn from the exact regions, what the app draws for
@@ -185,10 +188,10 @@ class _Bench:
 
     # --- measurements --------------------------------------------------------------------------
     def sizes(self, sizes, source: str) -> dict:
-        edit, details, repaint = {}, {}, {}
+        edit, before, details, repaint = {}, {}, {}, {}
         for n in sizes:
             self.prepare(n, source)
-            edits, rests, repaints = [], [], []
+            edits, befores, rests, repaints = [], [], [], []
             for _ in range(EDITS):
                 t = time.perf_counter()
                 self.gl.grabFramebuffer()
@@ -196,6 +199,7 @@ class _Bench:
                 t = time.perf_counter()
                 self._edit()
                 result = self.model.flush(details=False)
+                befores.append(time.perf_counter() - t)
                 self.gl.grabFramebuffer()
                 edits.append(time.perf_counter() - t)
                 if self.gl.painted_revision != result.revision:
@@ -203,9 +207,16 @@ class _Bench:
                 t = time.perf_counter()
                 self.model.flush()
                 rests.append(time.perf_counter() - t)
-            edit[str(n)], details[str(n)], repaint[str(n)] = _ms(edits), _ms(rests), _ms(repaints)
+            edit[str(n)], before[str(n)] = _ms(edits), _ms(befores)
+            details[str(n)], repaint[str(n)] = _ms(rests), _ms(repaints)
         ratio = {k: round(edit[k] / repaint[k], 2) for k in edit}
-        return {"edit_to_frame_ms": edit, "details_ms": details, "repaint_ms": repaint, "ratio": ratio}
+        return {
+            "edit_to_frame_ms": edit,
+            "before_frame_ms": before,
+            "details_ms": details,
+            "repaint_ms": repaint,
+            "ratio": ratio,
+        }
 
     def by_layer(self, resolution: int, source: str) -> dict:
         """edit_to_frame and ratio when the edited weight is in each layer. An edit in layer 1 (the
