@@ -14,6 +14,11 @@ instead. While edits keep arriving faster than frames, a recompute that finds th
 DETAILS_MAX_LAG_S behind announces at once, before its frame, so the panels lag by a bounded time;
 the final state always reaches every view.
 
+While a spinbox is stepped (a held arrow key, a turning wheel), its next value is known: the editor
+says so (`expect_edit`), and the model computes that edit's result when the event loop is next idle.
+The edit then takes it, as it takes the kept result of the state a step back returns to, so its frame
+waits for the 3-D view alone (nnsurface.gui.prepared). Any other edit is computed as it comes.
+
 The model also knows which file the session belongs to (`Document`): the session differs from what
 that file holds exactly when there are unsaved changes, whichever edits and undos led there.
 """
@@ -23,7 +28,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -34,6 +39,7 @@ from nnsurface.core.session import MAX_RESOLUTION, MIN_RESOLUTION, Session, View
 from nnsurface.core.trajectory import Trajectory
 from nnsurface.gui import colors
 from nnsurface.gui.formatting import subscript
+from nnsurface.gui.prepared import Parameter, PreparedEdits, parameter_value, with_parameter
 from nnsurface.gui.result import Result, build_result
 from nnsurface.gui.undo import SessionCommand, State
 
@@ -92,6 +98,14 @@ class SessionModel(QObject):
         self._details_timer.setInterval(0)
         self._details_timer.timeout.connect(self._details)
         self._details_deadline: float | None = None  # resultChanged is due by then (monotonic s)
+        self._prepared = PreparedEdits()  # results of the likely next edits (gui.prepared)
+        self._ready: Result | None = None  # a prepared result the pending recompute takes
+        self._expected: tuple[Session, Parameter, float] | None = None  # expect_edit's, not yet prepared
+        self._prepared_taken = 0
+        self._prepare_timer = QTimer(self)
+        self._prepare_timer.setSingleShot(True)
+        self._prepare_timer.setInterval(0)
+        self._prepare_timer.timeout.connect(self._prepare_expected)
 
     # --- state -----------------------------------------------------------------------------------
     def session(self) -> Session:
@@ -114,6 +128,11 @@ class SessionModel(QObject):
     def is_pending(self) -> bool:
         """True while an edit has not yet reached a result."""
         return self._timer.isActive()
+
+    def prepared_results_taken(self) -> int:
+        """How many recomputes took a result prepared ahead (expect_edit) instead of computing it:
+        what the tests and the benchmark check the preparing by."""
+        return self._prepared_taken
 
     def details_pending(self) -> bool:
         """True while the latest result has not yet been announced by resultChanged."""
@@ -155,25 +174,23 @@ class SessionModel(QObject):
     @Slot(int, int, int, float)
     def set_weight(self, layer: int, row: int, col: int, value: float) -> None:
         """weights[layer][row, col] = value; layer counted from 0 as in the core."""
-        net = self._session.network
-        if net.weights[layer][row, col] != value:
-            self._edit(
-                self._session.replace(network=net.with_weight(layer, row, col, value)),
-                f"Change W{subscript(layer + 1)}[{row + 1}, {col + 1}]",
-                key=("weight", layer, row, col),
-                differs=True,
-            )
+        if self._session.network.weights[layer][row, col] != value:
+            text = f"Change W{subscript(layer + 1)}[{row + 1}, {col + 1}]"
+            self._edit_parameter(("weight", layer, row, col), value, text)
 
     @Slot(int, int, float)
     def set_bias(self, layer: int, col: int, value: float) -> None:
-        net = self._session.network
-        if net.biases[layer][col] != value:
-            self._edit(
-                self._session.replace(network=net.with_bias(layer, col, value)),
-                f"Change b{subscript(layer + 1)}[{col + 1}]",
-                key=("bias", layer, col),
-                differs=True,
-            )
+        if self._session.network.biases[layer][col] != value:
+            self._edit_parameter(("bias", layer, col), value, f"Change b{subscript(layer + 1)}[{col + 1}]")
+
+    def expect_edit(self, parameter: Parameter, value: float) -> None:
+        """The next edit will probably set `parameter` (("weight", layer, row, col) or ("bias", layer,
+        col), layers from 0) to `value`: a held key's or a turning wheel's next step. Its result is
+        computed when the event loop is next idle, after the current edit's frame and panels; if the
+        edit comes, its frame only waits for the 3-D view (see nnsurface.gui.prepared)."""
+        self._expected = (self._session, parameter, float(value))
+        if not (self.is_pending() or self.details_pending()):
+            self._prepare_timer.start()
 
     def set_trajectory(self, center: Sequence[float], radius: float) -> None:
         new = Trajectory.circle(center, radius)
@@ -259,6 +276,21 @@ class SessionModel(QObject):
         if differs or not session.equals(self._session):
             self._push(State(session), text, key)
 
+    def _edit_parameter(self, parameter: Parameter, value: float, text: str) -> None:
+        """One parameter set to a new value: an edit, run-extended like every step of one spinbox. A
+        result prepared for exactly this edit is taken instead of computing it; the result of the
+        state it leaves is kept, ready for a step back."""
+        before, shown = self._session, self._result
+        ready = self._prepared.get(before, parameter, value)
+        if ready is not None:
+            after = ready.session
+        else:
+            after = before.replace(network=with_parameter(before.network, parameter, value))
+        self._edit(after, text, key=parameter, differs=True)
+        self._ready = ready if self._session is after else None
+        if shown is not None and shown.session is before:
+            self._prepared.put(after, parameter, parameter_value(before.network, parameter), shown)
+
     def _push(self, after: State, text: str, key: Hashable | None = None) -> None:
         run = self._run  # when set, it is the top step: undo, redo and other pushes all end the run
         if key is not None and run is not None and run.key == key:
@@ -297,14 +329,21 @@ class SessionModel(QObject):
     # --- recompute -------------------------------------------------------------------------------
     def _replace(self, session: Session) -> None:
         self._session = session
+        self._ready = None  # an edit that takes a prepared result sets it again, after this
+        self._prepared.clear()  # prepared from the session before; a parameter edit adds its own after
         self.sessionChanged.emit(session)
         self._timer.start()  # restarting a pending zero timer keeps exactly one recompute queued
 
     def _recompute(self) -> None:
         self._revision += 1
-        self._result = build_result(
-            self._session, self._color_mode, self._revision, self._result, self._exact_first
-        )
+        ready, self._ready = self._ready, None
+        if ready is not None and self._fits(ready):
+            self._result = replace(ready, revision=self._revision)
+            self._prepared_taken += 1
+        else:
+            self._result = build_result(
+                self._session, self._color_mode, self._revision, self._result, self._exact_first
+            )
         self.surfaceChanged.emit(self._result)
         now = time.monotonic()
         if self._details_deadline is None:
@@ -328,3 +367,29 @@ class SessionModel(QObject):
             self._result = confirmed
             self.surfaceChanged.emit(confirmed)
         self.resultChanged.emit(self._result)
+        if self._expected is not None:
+            self._prepare_timer.start()
+
+    def _prepare_expected(self) -> None:
+        """Compute the expected edit's result (expect_edit), if it still starts from the current session.
+        Waits while an edit is pending or the panels have not been brought up to date: both come first."""
+        if self._expected is None or self.is_pending() or self.details_pending():
+            return  # _announce starts the timer again
+        (base, parameter, value), self._expected = self._expected, None
+        if base is not self._session or self._prepared.get(base, parameter, value) is not None:
+            return
+        try:
+            network = with_parameter(base.network, parameter, value)
+        except ValueError:  # not a value the spinbox can set: nothing to prepare
+            return
+        session = base.replace(network=network)
+        result = build_result(session, self._color_mode, self._revision, self._result, self._exact_first)
+        self._prepared.put(base, parameter, value, result)
+
+    def _fits(self, result: Result) -> bool:
+        """Whether a prepared result is what a recompute would build now."""
+        return (
+            result.session is self._session
+            and result.color_mode == self._color_mode
+            and result.exact_first == self._exact_first
+        )

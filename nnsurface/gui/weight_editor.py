@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -62,7 +62,13 @@ def tint_color(level: int) -> QColor:
 
 
 class ValueSpinBox(QDoubleSpinBox):
-    """A compact spinbox for one parameter: typing, arrow keys and the wheel edit; no buttons."""
+    """A compact spinbox for one parameter: typing, arrow keys and the wheel edit; no buttons.
+
+    After each step (an arrow key, a wheel notch) it tells which value the same step would give next,
+    so that the model can compute that edit while the key is held (SessionModel.expect_edit).
+    """
+
+    stepped = Signal(float)  # the value one more of the same step would give
 
     def __init__(self, name: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -76,6 +82,21 @@ class ValueSpinBox(QDoubleSpinBox):
         self.setAccelerated(True)
         self.setFocusPolicy(Qt.FocusPolicy.WheelFocus)
         self._level = -1
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 (Qt override)
+        before = self.value()
+        super().stepBy(steps)  # emits valueChanged: the model has the edit
+        after = self.value()
+        if after != before:
+            following = self.value_after(steps)
+            if following != after:
+                self.stepped.emit(following)
+
+    def value_after(self, steps: int) -> float:
+        """The value stepBy(steps) gives from the current one: the step, rounded to the decimals shown
+        and held to the range, as QDoubleSpinBox does it (the tests compare the two)."""
+        stepped = round(self.value() + steps * self.singleStep(), self.decimals())
+        return min(self.maximum(), max(self.minimum(), stepped))
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
@@ -132,6 +153,7 @@ class LayerEditor(QGroupBox):
                     f"to {_unit(target, c, fan_out)}\n{EDIT_HINT}"
                 )
                 spin.valueChanged.connect(partial(model.set_weight, layer - 1, r, c))
+                spin.stepped.connect(partial(model.expect_edit, ("weight", layer - 1, r, c)))
                 spin.editingFinished.connect(model.end_edit_run)
                 spin.installEventFilter(history_keys)
                 grid.addWidget(spin, r + 1, c + 1)
@@ -147,6 +169,7 @@ class LayerEditor(QGroupBox):
             spin = ValueSpinBox(bias_name(layer, c))
             spin.setToolTip(f"b{subscript(layer)}[{c + 1}]: bias of {_unit(target, c, fan_out)}\n{EDIT_HINT}")
             spin.valueChanged.connect(partial(model.set_bias, layer - 1, c))
+            spin.stepped.connect(partial(model.expect_edit, ("bias", layer - 1, c)))
             spin.editingFinished.connect(model.end_edit_run)
             spin.installEventFilter(history_keys)
             grid.addWidget(spin, fan_in + 2, c + 1)
