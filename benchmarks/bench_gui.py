@@ -8,10 +8,16 @@ For each grid resolution 50², 100², 200², 400², with the window at its defau
 3-D view at 640×480:
 - repaint_ms: median time of `grabFramebuffer()` with no data change (the view renders the scene
   into its framebuffer and reads it back);
-- edit_to_frame_ms: median time from a spinbox value change (`setValue`, which emits valueChanged to
-  the model as typing does) through the recompute the model's timer would run
-  (`model.flush(details=False)`, the same code) and the 3-D view taking the result, to
-  `grabFramebuffer()` returning a frame that shows it;
+- edit_to_frame_ms: median time from an arrow-key step of the first layer's first weight (`stepBy`,
+  what a held Up or Down key or a wheel notch does: valueChanged to the model) through the recompute
+  the model's timer would run (`model.flush(details=False)`, the same code) and the 3-D view taking
+  the result, to `grabFramebuffer()` returning a frame that shows it. Before each timed edit the
+  event loop runs for KEY_REPEAT_MS, as between two repeats of a held key: the app then prepares the
+  step it expects next (nnsurface.gui.prepared), and the step takes that result;
+- prepared_taken: the share of the timed edits that took a prepared result (the others computed
+  theirs: the first step after each grid change, and any step that turned a prepared one stale);
+- typed: the same figures for values typed into the spinbox (`setValue`, in an order no step
+  foresees): every one is computed when it comes, as any edit was before the preparing;
 - details_ms: then the rest of the window taking the same result (`model.flush()`: plots, measures,
   the editor's tints and the sensitivity they need), which the app does in the turn after the frame;
   edit_to_frame + details is the whole work of an edit (without the widgets' repaints);
@@ -19,8 +25,8 @@ For each grid resolution 50², 100², 200², 400², with the window at its defau
 - before_frame_ms: the part of edit_to_frame spent before the frame is asked for (setValue and the
   recompute, the view taking the result): what the edit adds to a repaint, since the frame that
   follows it costs a bare repaint's time (ratio ≈ 1 + before_frame / repaint);
-- by_edited_layer_200: edit_to_frame and ratio at 200² when the edited weight is in layer 1 (as
-  everywhere else here: the worst case, every exact cut and loop piece is computed again), 2, ...;
+- by_edited_layer_200: edit_to_frame and ratio at 200² when the stepped weight is in layer 1 (as
+  everywhere else here: the edit changes every exact cut and loop piece), 2, ...;
 - the top-level figures are for the surface drawn from the exact regions, what the app draws for
   relu/hardtanh networks by default (the headline); `grid_source` has the same with the grid drawn
   instead, and `view_640x480.tanh` for the default network made tanh (the grid drawn, measures by
@@ -65,6 +71,7 @@ import numpy as np  # noqa: E402
 SCREEN = "-screen 0 1600x1000x24"
 SIZES = (50, 100, 200, 400)
 EDITS = 15  # timed edits (and repaints) per resolution
+KEY_REPEAT_MS = 40  # between two timed edits: a held key repeats 25 times a second (X's default)
 BURST_EDITS = 200
 BURST_INTERVAL_S = 0.005
 VIEW_640 = (640, 480)
@@ -111,6 +118,7 @@ def _one_run(quick: bool) -> dict:
         view = bench.view_size()
         out["view"] = list(view)
         out.update(bench.sizes(sizes, "exact"))
+        out["typed"] = bench.sizes(sizes, "exact", typed=True)
         out["by_edited_layer_200"] = bench.by_layer(200, "exact")
         out["grid_source"] = bench.sizes(sizes, "grid")
         out.update(bench.screen(sizes, "exact"))
@@ -119,6 +127,7 @@ def _one_run(quick: bool) -> dict:
         out["grid_source"]["burst"] = {str(n): bench.burst(n, "grid") for n in sizes}
         bench.resize_view(*VIEW_640)
         out["view_640x480"] = {"view": list(bench.view_size()), **bench.sizes(sizes, "exact")}
+        out["view_640x480"]["typed"] = bench.sizes(sizes, "exact", typed=True)
         out["view_640x480"]["grid_source"] = bench.sizes(sizes, "grid")
         window.model.set_activation("tanh")
         out["view_640x480"]["tanh"] = bench.sizes(sizes, "exact")
@@ -138,7 +147,8 @@ class _Bench:
         self.gl = self.view.gl
         self.spin = window.weight_editor.spinbox("w-L1-0-0")
         self.base = self.spin.value()
-        self.step = 0
+        self.direction = 1  # the held arrow key: Up (1) or Down (−1)
+        self.typed = 0
         self.wait_flag = QEventLoop.ProcessEventsFlag.WaitForMoreEvents
         self.swaps: list[tuple[float, int | None]] = []
         self.gl.frameSwapped.connect(
@@ -173,31 +183,47 @@ class _Bench:
 
         settle(100)
 
-    def _next_value(self, base: float) -> float:
-        """A new value of the edited weight each time, within ±0.3 of where it started."""
-        self.step += 1
-        return round(base + 0.01 * ((self.step % 61) - 30), 2)
+    def _step(self, spin=None, start: float | None = None) -> None:
+        """One Up or Down arrow-key step of `spin` (the first layer's first weight), as a held key
+        makes them: the same way each time, turning back 30 steps from where it started."""
+        spin, start = (self.spin, self.base) if spin is None else (spin, start)
+        if abs(spin.value() - start) >= 30 * spin.singleStep() - 1e-9:
+            self.direction = 1 if spin.value() < start else -1
+        spin.stepBy(self.direction)
 
-    def _edit(self, spin=None, base: float | None = None) -> None:
-        """Step `spin` (the first layer's first weight) to a new value near `base` (its start)."""
-        spin, base = (self.spin, self.base) if spin is None else (spin, base)
-        value = self._next_value(base)
-        if value == spin.value():
-            value = self._next_value(base)
-        spin.setValue(value)
+    def _type(self) -> None:
+        """A value typed into the spinbox: within ±0.3 of where it started, in an order the app
+        cannot foresee (setValue, as the spinbox sets what is typed)."""
+        self.typed += 1
+        value = round(self.base + 0.01 * ((self.typed * 37) % 61 - 30), 2)
+        if value == self.spin.value():
+            self._type()
+            return
+        self.spin.setValue(value)
+
+    def _between_edits(self) -> None:
+        """The event loop runs as it does between two repeats of a held key (what a step's
+        following step can be prepared in, see nnsurface.gui.prepared)."""
+        from nnsurface.gui.app import settle
+
+        settle(KEY_REPEAT_MS)
 
     # --- measurements --------------------------------------------------------------------------
-    def sizes(self, sizes, source: str) -> dict:
-        edit, before, details, repaint = {}, {}, {}, {}
+    def sizes(self, sizes, source: str, typed: bool = False) -> dict:
+        """The figures at each grid size for arrow-key steps (typed: for typed values instead)."""
+        edit_once = self._type if typed else self._step
+        edit, before, details, repaint, taken = {}, {}, {}, {}, {}
         for n in sizes:
             self.prepare(n, source)
             edits, befores, rests, repaints = [], [], [], []
+            taken_before = self.model.prepared_results_taken()
             for _ in range(EDITS):
+                self._between_edits()
                 t = time.perf_counter()
                 self.gl.grabFramebuffer()
                 repaints.append(time.perf_counter() - t)
                 t = time.perf_counter()
-                self._edit()
+                edit_once()
                 result = self.model.flush(details=False)
                 befores.append(time.perf_counter() - t)
                 self.gl.grabFramebuffer()
@@ -209,6 +235,7 @@ class _Bench:
                 rests.append(time.perf_counter() - t)
             edit[str(n)], before[str(n)] = _ms(edits), _ms(befores)
             details[str(n)], repaint[str(n)] = _ms(rests), _ms(repaints)
+            taken[str(n)] = round((self.model.prepared_results_taken() - taken_before) / EDITS, 2)
         ratio = {k: round(edit[k] / repaint[k], 2) for k in edit}
         return {
             "edit_to_frame_ms": edit,
@@ -216,6 +243,7 @@ class _Bench:
             "details_ms": details,
             "repaint_ms": repaint,
             "ratio": ratio,
+            "prepared_taken": taken,
         }
 
     def by_layer(self, resolution: int, source: str) -> dict:
@@ -231,11 +259,12 @@ class _Bench:
             start = spin.value()
             edits, repaints = [], []
             for _ in range(EDITS):
+                self._between_edits()
                 t = time.perf_counter()
                 self.gl.grabFramebuffer()
                 repaints.append(time.perf_counter() - t)
                 t = time.perf_counter()
-                self._edit(spin, start)
+                self._step(spin, start)
                 self.model.flush(details=False)
                 self.gl.grabFramebuffer()
                 edits.append(time.perf_counter() - t)
@@ -269,7 +298,7 @@ class _Bench:
                 self.swaps.clear()
                 announced.clear()
                 t = time.perf_counter()
-                self._edit()
+                self._step()
                 while self.model.is_pending():
                     self.app.processEvents(self.wait_flag)
                 revision = self.model.result().revision
