@@ -4,8 +4,10 @@ GPU and in the panels; and a result prepared for a state the session has left mu
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from nnsurface.core.measures import measure
 from nnsurface.gui.formatting import format_number
@@ -73,6 +75,37 @@ def test_a_step_back_takes_the_kept_result_of_the_state_it_returns_to(window, qt
     press(window, qtbot, spin, Qt.Key.Key_Down)
     assert model.prepared_results_taken() == taken + 1
     assert model.session().network.weights[0][0, 0] == round(before_back - 0.01, 3)
+    assert_shows_fresh_result(window)
+
+
+def turn_wheel(window, qtbot, spin, notches=1):
+    """The mouse wheel turned by `notches` over `spin`, then the event loop idles as between notches."""
+    centre = QPointF(spin.rect().center())
+    event = QWheelEvent(
+        centre,
+        QPointF(spin.mapToGlobal(centre.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120 * notches),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    with qtbot.waitSignal(window.model.resultChanged, timeout=20000):
+        QApplication.sendEvent(spin, event)
+    qtbot.wait(60)
+
+
+def test_a_turning_wheel_takes_each_following_notch_from_the_preparing(window, qtbot, spin):
+    model = window.model
+    start = spin.value()
+    turn_wheel(window, qtbot, spin, -1)
+    taken = model.prepared_results_taken()
+    turn_wheel(window, qtbot, spin, -1)
+    turn_wheel(window, qtbot, spin, -1)
+    assert model.prepared_results_taken() == taken + 2
+    assert spin.value() == round(start - 0.03, 3)
+    assert model.session().network.weights[0][0, 0] == spin.value()
     assert_shows_fresh_result(window)
 
 
