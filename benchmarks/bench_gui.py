@@ -34,6 +34,10 @@ For each grid resolution 50², 100², 200², 400², with the window at its defau
 - edit_to_screen_ms / update_to_screen_ms: the same two through the real event loop, until the
   GL window's frame is swapped (frameSwapped); edit_to_all_ms: until every view has taken the edit
   and the event loop has nothing left to do (the widgets repainted);
+- held_key: the Up key held for 2 s, auto-repeated every 40 ms; after about 0.6 s Qt steps the
+  spinbox itself, accelerating to a step every 10 ms, faster than frames: those steps are coalesced
+  and their results computed, not prepared. Steps, recomputes, how many took a prepared result, and
+  whether the final frame shows the final weights;
 - burst: 200 Up-arrow presses on the spinbox 5 ms apart, posted from another thread as the window
   system delivers a held key, whatever the event loop is doing; recomputes done, frames shown, times
   the rest of the window was brought up to date (`details`), the worst and median latency from a
@@ -72,6 +76,7 @@ SCREEN = "-screen 0 1600x1000x24"
 SIZES = (50, 100, 200, 400)
 EDITS = 15  # timed edits (and repaints) per resolution
 KEY_REPEAT_MS = 40  # between two timed edits: a held key repeats 25 times a second (X's default)
+HELD_KEY_S = 2.0
 BURST_EDITS = 200
 BURST_INTERVAL_S = 0.005
 VIEW_640 = (640, 480)
@@ -125,6 +130,7 @@ def _one_run(quick: bool) -> dict:
         out["grid_source"].update(bench.screen(sizes, "grid"))
         out["burst"] = {str(n): bench.burst(n, "exact") for n in sizes}
         out["grid_source"]["burst"] = {str(n): bench.burst(n, "grid") for n in sizes}
+        out["held_key"] = {str(n): bench.held_key(n, "exact") for n in sizes}
         bench.resize_view(*VIEW_640)
         out["view_640x480"] = {"view": list(bench.view_size()), **bench.sizes(sizes, "exact")}
         out["view_640x480"]["typed"] = bench.sizes(sizes, "exact", typed=True)
@@ -309,6 +315,44 @@ class _Bench:
                 alls.append(time.perf_counter() - t)
             edit[str(n)], everything[str(n)], update[str(n)] = _ms(edits), _ms(alls), _ms(updates)
         return {"edit_to_screen_ms": edit, "edit_to_all_ms": everything, "update_to_screen_ms": update}
+
+    def held_key(self, resolution: int, source: str) -> dict:
+        """The Up key held on the spinbox for HELD_KEY_S: key presses auto-repeated every KEY_REPEAT_MS,
+        each a step at first; after about 0.6 s Qt's own accelerated stepping takes over (every 30 ms,
+        down to every 10 ms within half a second), which outruns the frames. Steps taken, recomputes,
+        how many took a prepared result, and whether the final frame shows the final weights."""
+        from PySide6.QtCore import QEvent, Qt
+        from PySide6.QtGui import QKeyEvent
+
+        self.prepare(resolution, source)
+        entry = self.spin.value()  # put back afterwards: the figures after these are for the same weights
+        self.spin.setValue(self.base)
+        self.model.flush()
+        self._settle()
+        first, taken = self.model.result().revision, self.model.prepared_results_taken()
+        start = self.spin.value()
+        for i in range(round(HELD_KEY_S * 1e3 / KEY_REPEAT_MS)):
+            repeat = i > 0
+            self.app.postEvent(
+                self.spin,
+                QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Up, Qt.KeyboardModifier.NoModifier, "", repeat),
+            )
+            self._between_edits()
+        self.app.postEvent(
+            self.spin, QKeyEvent(QEvent.Type.KeyRelease, Qt.Key.Key_Up, Qt.KeyboardModifier.NoModifier)
+        )
+        self._settle()
+        final = self.model.flush()
+        self._settle()
+        out = {
+            "steps": round((self.spin.value() - start) / self.spin.singleStep()),
+            "recomputes": final.revision - first,
+            "prepared_taken": self.model.prepared_results_taken() - taken,
+            "final_frame_matches": self._final_frame_matches(final),
+        }
+        self.spin.setValue(entry)
+        self.model.flush()
+        return out
 
     def burst(self, resolution: int, source: str) -> dict:
         """BURST_EDITS Up-arrow key presses on the spinbox, posted from another thread at their due
