@@ -9,6 +9,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from nnsurface.core.grid import evaluate_grid, surface_normals
 from nnsurface.core.measures import measure
 from nnsurface.gui.formatting import format_number
 from nnsurface.gui.prepared import PreparedEdits, parameter_value, with_parameter
@@ -107,6 +108,28 @@ def test_a_turning_wheel_takes_each_following_notch_from_the_preparing(window, q
     assert spin.value() == round(start - 0.03, 3)
     assert model.session().network.weights[0][0, 0] == spin.value()
     assert_shows_fresh_result(window)
+
+
+def test_a_stepped_tanh_surface_takes_prepared_grids_with_the_cores_heights_and_normals(window, qtbot, spin):
+    model = window.model
+    with qtbot.waitSignal(model.resultChanged, timeout=20000):
+        model.set_activation("tanh")  # no knots: the grid is the surface
+    qtbot.wait(60)
+    press(window, qtbot, spin)
+    taken = model.prepared_results_taken()
+    press(window, qtbot, spin)
+    press(window, qtbot, spin, Qt.Key.Key_Down)
+    press(window, qtbot, spin, Qt.Key.Key_Down)
+    assert model.prepared_results_taken() == taken + 3
+    session = model.session()
+    assert session.network.weights[0][0, 0] == spin.value()
+    grid = evaluate_grid(session.network, session.view.extent, session.view.resolution)
+    view = window.surface_view
+    assert view.drawn_source() == "grid"
+    assert view.gl.painted_revision == model.result().revision
+    np.testing.assert_array_equal(view.read_back(view.surface, "a_z", np.float32, 1), grid.z.reshape(-1))
+    normals = view.read_back(view.surface, "a_normal", np.float32, 3)
+    np.testing.assert_allclose(normals, surface_normals(grid.x, grid.y, grid.z).reshape(-1, 3), atol=1e-5)
 
 
 def test_biases_are_prepared_too(window, qtbot):
