@@ -38,9 +38,10 @@ def _finite(value: float, what: str, *where: object) -> float:
     return value
 
 
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    """Equal shapes and numbers (== on each: −0.0 equals 0.0). A small matrix, as a weight edit
-    compares, is compared as nested lists: numpy's two calls cost several times more at that size."""
+def same_numbers(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal shapes and numbers (== on each: −0.0 equals 0.0): what Network.equals and Session.equals
+    (for the trajectory) compare arrays by. A small matrix, as a weight edit compares, is compared as
+    nested lists: numpy's two calls cost several times more at that size."""
     if a is b:
         return True
     if a.shape != b.shape:
@@ -258,7 +259,7 @@ class Network:
             return False
         for mine, theirs in ((self.weights, other.weights), (self.biases, other.biases)):
             for a, b in zip(mine, theirs, strict=True):
-                if not _same(a, b):
+                if not same_numbers(a, b):
                     return False
         return True
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nnsurface.core.network import Network, default_network
+from nnsurface.core.network import Network, default_network, same_numbers
 from nnsurface.core.trajectory import DEFAULT_CENTER, DEFAULT_RADIUS, Trajectory
 
 DEFAULT_EXTENT = 5.0
@@ -43,12 +43,6 @@ class Session:
         t, o = self.trajectory, other.trajectory
         return (
             self.network.equals(other.network)
-            and (
-                t is o
-                or all(
-                    a.shape == b.shape and (a == b).all()
-                    for a, b in ((t.center, o.center), (t.u, o.u), (t.v, o.v))
-                )
-            )
+            and (t is o or all(same_numbers(a, b) for a, b in ((t.center, o.center), (t.u, o.u), (t.v, o.v))))
             and self.view == other.view
         )
